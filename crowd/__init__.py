@@ -1,0 +1,1 @@
+"""Crowd safety: occupancy, density levels, forecasts, alerts and responder dispatch."""

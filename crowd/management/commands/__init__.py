@@ -1,0 +1,1 @@
+"""crowd-validate and later crowd commands."""
