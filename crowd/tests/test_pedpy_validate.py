@@ -1,10 +1,13 @@
 """The crowd density and flow code reproduces JPSreport's results on PedPy's reference data."""
 
+from io import StringIO
 from pathlib import Path
 
 import numpy as np
 import pytest
+from django.core.management import CommandError, call_command
 
+from crowd.management.commands.crowd_validate import Command
 from crowd.pedpy_validate import (
     TOLERANCE,
     ValidationResult,
@@ -76,3 +79,18 @@ def test_jpsreport_flow_counts_a_window_from_the_first_passage() -> None:
 def test_validate_reports_missing_data_clearly(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no PedPy experiments"):
         validate(tmp_path)
+
+
+def test_the_management_command_prints_details_and_ends_with_the_summary_line(
+    pedpy_dir: Path,
+) -> None:
+    out = StringIO()
+    call_command(Command(), pedpy=pedpy_dir, stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    assert any(line.startswith("corner:") for line in lines)
+    assert lines[-1].startswith("max_density_error=")
+
+
+def test_the_management_command_fails_clearly_without_data(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="no PedPy experiments"):
+        call_command(Command(), pedpy=tmp_path)
