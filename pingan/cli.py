@@ -9,6 +9,9 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and not args[0].startswith("-"):
+        # `pingan import-areas` reads better than Django's `import_areas`; both work.
+        args[0] = args[0].replace("-", "_")
     execute_from_command_line(["pingan", *args])
 
 

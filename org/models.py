@@ -1,0 +1,94 @@
+"""Units, people and memberships: who works where, in which role, over which territory."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from org.choices import Role, UnitKind
+
+
+class Unit(models.Model):
+    """An organisation that owns cases: a center, a committee, a department (单位)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=30, choices=UnitKind.choices)
+    area = models.ForeignKey(
+        "territory.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="units"
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent unit"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="children",
+    )
+    phone = models.CharField(_("duty phone"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["kind", "area"], name="unit_kind_area")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    """A member of staff. Residents are not people here; they appear only as case parties."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("login"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="person",
+    )
+    name = models.CharField(_("name"), max_length=50)
+    work_phone = models.CharField(_("work phone"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A role a person holds in a unit, over a territory scope (an area and all below it)."""
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    scope = models.ForeignKey(
+        "territory.Area", verbose_name=_("territory scope"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "unit", "role", "scope"], name="membership_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_role_display()} · {self.unit}"
+
+    def clean(self) -> None:
+        unit_area = getattr(self.unit, "area", None)
+        scope = getattr(self, "scope", None)
+        if unit_area is not None and scope is not None and not (
+            scope.code.startswith(unit_area.code) or unit_area.code.startswith(scope.code)
+        ):
+            raise ValidationError(
+                {"scope": _("The scope must lie on the unit's own branch of the territory.")}
+            )

@@ -1,0 +1,54 @@
+"""In a real browser: log in, open the map, click into a street and see its communities."""
+
+import os
+
+import pytest
+
+from territory.choices import Level
+from territory.models import Area
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def page(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium_path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+        yield context.new_page()
+        browser.close()
+
+
+def test_a_leader_logs_in_and_drills_from_the_district_to_a_street(live_server, page, demo_org):
+    street = Area.objects.filter(level=Level.STREET, name="解放碑街道").get()
+    communities = set(Area.objects.filter(parent=street).values_list("name", flat=True))
+
+    page.goto(live_server.url + "/map/")
+    page.fill("#id_username", "leader")
+    page.fill("#id_password", "pingan-demo-2026")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#children button[data-level=street]")
+    assert page.locator("#children button").count() == 11
+    assert page.locator(".leaflet-interactive").count() == 11
+
+    page.click("#children button:has-text('解放碑街道')")
+    page.wait_for_selector("#children button[data-level=community]")
+    shown = set(page.locator("#children button").all_inner_texts())
+    assert shown == communities
+    assert page.locator("#area-title").inner_text() == "解放碑街道"
+
+    # one more level: a community's grids, and a grid's details
+    first = sorted(communities)[0]
+    page.click(f"#children button:has-text('{first}')")
+    page.wait_for_selector("#children button[data-level=grid]")
+    page.locator("#children button").first.click()
+    info = page.locator("#grid-info")
+    info.wait_for(state="visible")
+    assert "解放碑街道" in info.inner_text() and first in info.inner_text()

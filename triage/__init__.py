@@ -1,0 +1,1 @@
+"""Triage: category proposals and similar-case search for citizen messages (DESIGN §8)."""

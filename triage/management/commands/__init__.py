@@ -1,0 +1,1 @@
+"""train_triage and eval_triage: thin wrappers over triage.cli."""
