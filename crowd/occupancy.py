@@ -263,22 +263,126 @@ class Zone:
         return float(self.usable_area_m2 if self.usable_area_m2 is not None else self.polygon.area)
 
 
+@dataclass(frozen=True)
+class _Csr:
+    """Zones per grid cell in compressed-row form: zones of cell c are zone[ptr[c]:ptr[c+1]]."""
+
+    ptr: NDArray[np.intp]
+    zone: NDArray[np.intp]
+
+    @classmethod
+    def build(cls, cells: NDArray[np.intp], zones: NDArray[np.intp], n_cells: int) -> _Csr:
+        order = np.lexsort((zones, cells))
+        ptr = np.zeros(n_cells + 1, dtype=np.intp)
+        np.cumsum(np.bincount(cells, minlength=n_cells), out=ptr[1:])
+        return cls(ptr, zones[order].astype(np.intp))
+
+    def expand(
+        self, pt: NDArray[np.intp], cell: NDArray[np.intp]
+    ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """(point, zone) for every zone listed in each point's cell."""
+        start = self.ptr[cell]
+        count = self.ptr[cell + 1] - start
+        total = int(count.sum())
+        if total == 0:
+            empty = np.empty(0, dtype=np.intp)
+            return empty, empty
+        # Index of each pair's entry: the cell's start plus a running offset within it.
+        offset = np.arange(total, dtype=np.intp) - np.repeat(np.cumsum(count) - count, count)
+        return np.repeat(pt, count), self.zone[np.repeat(start, count) + offset]
+
+
+@dataclass(frozen=True)
+class _CellGrid:
+    """A regular grid over the zones: per cell, the zones that surely contain it and the
+    zones whose boundary crosses it (the only ones needing a point-in-polygon test)."""
+
+    x0: float
+    y0: float
+    size: float
+    nx: int
+    ny: int
+    sure_cell: NDArray[np.intp]
+    sure_zone: NDArray[np.intp]
+    sure: _Csr
+    maybe: _Csr
+
+    @property
+    def n_cells(self) -> int:
+        return self.nx * self.ny
+
+    def cell_of(self, xy: NDArray[np.float64]) -> NDArray[np.intp]:
+        """Cell index per point, −1 outside the grid."""
+        ix = np.floor((xy[:, 0] - self.x0) / self.size)
+        iy = np.floor((xy[:, 1] - self.y0) / self.size)
+        ok = (ix >= 0) & (ix < self.nx) & (iy >= 0) & (iy < self.ny)
+        cell = np.full(len(xy), -1, dtype=np.intp)
+        cell[ok] = (iy[ok] * self.nx + ix[ok]).astype(np.intp)
+        return cell
+
+
+def _build_grid(
+    polygons: NDArray[np.object_],
+    tree: shapely.STRtree,
+    max_cells: int = 400_000,
+    cells_per_side: float = 12.0,
+) -> _CellGrid | None:
+    bounds = shapely.bounds(polygons)
+    x0, y0 = bounds[:, 0].min(), bounds[:, 1].min()
+    x1, y1 = bounds[:, 2].max(), bounds[:, 3].max()
+    if not (x1 > x0 and y1 > y0):
+        return None
+    # About 12 × 12 cells per typical zone: most cells then lie wholly inside one zone and
+    # their points are counted without any geometry test.
+    sides = np.sqrt((bounds[:, 2] - bounds[:, 0]) * (bounds[:, 3] - bounds[:, 1]))
+    size = max(
+        float(np.median(sides)) / cells_per_side, math.sqrt((x1 - x0) * (y1 - y0) / max_cells)
+    )
+    if not size > 0:
+        return None
+    nx = int((x1 - x0) // size) + 1
+    ny = int((y1 - y0) // size) + 1
+    iy, ix = np.divmod(np.arange(nx * ny, dtype=np.intp), nx)
+    cells = shapely.box(x0 + ix * size, y0 + iy * size, x0 + (ix + 1) * size, y0 + (iy + 1) * size)
+    cell_idx, zone_idx = tree.query(cells, predicate="intersects")
+    # contains_properly: the whole closed cell is in the zone's interior, so even a point
+    # on the cell's edge is strictly inside the zone.
+    sure = shapely.contains_properly(polygons[zone_idx], cells[cell_idx])
+    n = nx * ny
+    return _CellGrid(
+        x0=float(x0),
+        y0=float(y0),
+        size=size,
+        nx=nx,
+        ny=ny,
+        sure_cell=cell_idx[sure],
+        sure_zone=zone_idx[sure],
+        sure=_Csr.build(cell_idx[sure], zone_idx[sure], n),
+        maybe=_Csr.build(cell_idx[~sure], zone_idx[~sure], n),
+    )
+
+
 @dataclass
 class ZoneIndex:
     """Counts anonymous positions per zone.
 
-    An STRtree over the zone polygons gives (point, zone) candidate pairs by bounding box,
-    then `shapely.contains_xy` on prepared polygons keeps the pairs whose point lies in
-    the zone's interior. This is about twice as fast as `query(points, predicate="within")`
-    because it skips building GEOS predicates per pair; the semantics are the same:
-    a point exactly on a boundary is not inside (as in JPSreport and PedPy). Zones may
-    overlap (a venue and its sectors); each counts its own points.
+    Built once per zone layout: an STRtree over the zone polygons classifies the cells of
+    a regular grid (about 12 × 12 cells per zone) into "surely inside zone z" and "crossed by
+    z's boundary". Counting is then numpy arithmetic: points are binned into cells, whole
+    cells are credited to the zones that surely contain them, and only points in boundary
+    cells get a vectorised `shapely.contains_xy` test on prepared polygons. No shapely
+    point objects are created, which is what made `STRtree.query(points,
+    predicate="within")` cost ~0.3 s for 200,000 points; `method="strtree"` keeps that
+    path for cross-checking. Semantics are the same either way: a point exactly on a
+    boundary is not inside (as in JPSreport and PedPy). Zones may overlap (a venue and
+    its sectors); each counts its own points.
     """
 
     zones: Sequence[Zone]
     _polygons: NDArray[np.object_] = field(init=False, repr=False)
     _areas: NDArray[np.float64] = field(init=False, repr=False)
     _tree: shapely.STRtree = field(init=False, repr=False)
+    _grid: _CellGrid | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.zones = list(self.zones)
@@ -291,6 +395,7 @@ class ZoneIndex:
             raise ValueError("every zone needs a positive usable area")
         shapely.prepare(self._polygons)
         self._tree = shapely.STRtree(self._polygons)
+        self._grid = _build_grid(self._polygons, self._tree) if self.zones else None
 
     @property
     def ids(self) -> list[str]:
@@ -300,14 +405,53 @@ class ZoneIndex:
     def areas_m2(self) -> NDArray[np.float64]:
         return self._areas
 
-    def _pairs(self, xy: NDArray[np.float64]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    def _test(
+        self, xy: NDArray[np.float64], pt: NDArray[np.intp], zone: NDArray[np.intp]
+    ) -> NDArray[np.bool_]:
+        return shapely.contains_xy(self._polygons[zone], xy[pt, 0], xy[pt, 1])
+
+    def _pairs(
+        self, xy: NDArray[np.float64], method: str = "grid"
+    ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
         """(point index, zone index) for every point inside a zone."""
         if len(xy) == 0 or len(self.zones) == 0:
             empty = np.empty(0, dtype=np.intp)
             return empty, empty
-        pt_idx, zone_idx = self._tree.query(shapely.points(xy))
-        inside = shapely.contains_xy(self._polygons[zone_idx], xy[pt_idx, 0], xy[pt_idx, 1])
-        return pt_idx[inside], zone_idx[inside]
+        grid = self._grid
+        if method == "strtree" or grid is None:
+            pt_idx, zone_idx = self._tree.query(shapely.points(xy))
+            inside = self._test(xy, pt_idx, zone_idx)
+            return pt_idx[inside], zone_idx[inside]
+        if method != "grid":
+            raise ValueError(f"unknown method {method!r}")
+        cell = grid.cell_of(xy)
+        pt = np.flatnonzero(cell >= 0)
+        cell = cell[pt]
+        sure_pt, sure_zone = grid.sure.expand(pt, cell)
+        maybe_pt, maybe_zone = grid.maybe.expand(pt, cell)
+        inside = self._test(xy, maybe_pt, maybe_zone)
+        return (
+            np.concatenate([sure_pt, maybe_pt[inside]]),
+            np.concatenate([sure_zone, maybe_zone[inside]]),
+        )
+
+    def _count(self, xy: NDArray[np.float64], method: str) -> NDArray[np.int64]:
+        nz = len(self.zones)
+        grid = self._grid
+        if method != "grid" or grid is None or len(xy) == 0:
+            _, zone_idx = self._pairs(xy, method)
+            return np.bincount(zone_idx, minlength=nz).astype(np.int64)
+        cell = grid.cell_of(xy)
+        pt = np.flatnonzero(cell >= 0)
+        cell = cell[pt]
+        # Whole cells for the zones that surely contain them …
+        per_cell = np.bincount(cell, minlength=grid.n_cells)
+        counts = np.bincount(grid.sure_zone, weights=per_cell[grid.sure_cell], minlength=nz)
+        # … and a point-in-polygon test only where a boundary crosses the cell.
+        maybe_pt, maybe_zone = grid.maybe.expand(pt, cell)
+        inside = self._test(xy, maybe_pt, maybe_zone)
+        counts += np.bincount(maybe_zone[inside], minlength=nz)
+        return np.rint(counts).astype(np.int64)
 
     @staticmethod
     def _clean(xy: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
@@ -315,11 +459,13 @@ class ZoneIndex:
         finite = np.isfinite(arr).all(axis=1)
         return arr, finite
 
-    def count_xy(self, xy: ArrayLike) -> NDArray[np.int64]:
-        """Number of the (N, 2) positions inside each zone, in `zones` order."""
+    def count_xy(self, xy: ArrayLike, method: str = "grid") -> NDArray[np.int64]:
+        """Number of the (N, 2) positions inside each zone, in `zones` order.
+
+        `method="strtree"` uses a plain STRtree query per point (slower; for checking).
+        """
         arr, finite = self._clean(xy)
-        _, zone_idx = self._pairs(arr[finite])
-        return np.bincount(zone_idx, minlength=len(self.zones)).astype(np.int64)
+        return self._count(arr[finite], method)
 
     def count_xy_grouped(
         self, xy: ArrayLike, groups: ArrayLike, n_groups: int | None = None
