@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from territory.choices import CODE_LENGTH, LEVEL_FOR_LENGTH, Level
-from territory.crs import geodesic_area_m2, transform_geometry
+from territory.crs import geodesic_area_m2, normalize_crs, transform_geometry
 from territory.locator import invalidate_locator
 from territory.models import Area
 
@@ -122,7 +122,7 @@ def export_areas(*, inside: str = "", level: str | None = None, crs: str = "WGS8
     features = []
     for area in qs.iterator(chunk_size=2000):
         geometry = area.geometry
-        if crs.upper() not in ("WGS84", "EPSG:4326"):
+        if normalize_crs(crs) != "WGS84":
             geom = transform_geometry(shapely.geometry.shape(geometry), "WGS84", crs)
             geometry = shapely.geometry.mapping(geom)
         features.append(
