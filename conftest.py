@@ -37,11 +37,15 @@ def _demo_features() -> list[dict]:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the demo district once for the whole session (tests roll back around it)."""
+    """Load the demo district and its units and logins once for the whole session (tests
+    roll back around it; transactional tests reload it through the fixtures below)."""
+    from org.demo import ensure_demo_org
+    from territory.models import Area
     from territory.services import import_areas
 
     with django_db_blocker.unblock():
         import_areas(_demo_features())
+        ensure_demo_org(Area.objects.get(code="500103"))
 
 
 @pytest.fixture

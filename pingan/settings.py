@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "axes",
     "territory",
     "org",
+    "cases",
+    "api",
     "web",
     "crowd",
     "triage",
@@ -98,6 +100,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Fernet key(s) for personal data at rest; the first encrypts, all decrypt (key rotation).
+PINGAN_FIELD_KEY = os.environ.get("PINGAN_FIELD_KEY", "")
+if not PINGAN_FIELD_KEY and not DEBUG and not env_bool("PINGAN_EMBEDDED", True):
+    raise ImproperlyConfigured("PINGAN_FIELD_KEY must be set when DEBUG is off")
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -147,6 +153,23 @@ if not DEBUG and env_bool("PINGAN_HTTPS", False):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = True
+
+# Triage: a proposal at or above this confidence is pre-filled; below it a person picks.
+PINGAN_TRIAGE_THRESHOLD = float(os.environ.get("PINGAN_TRIAGE_THRESHOLD", "0.6"))
+PINGAN_TRIAGE_MODEL = os.environ.get("PINGAN_TRIAGE_MODEL", "")
+# Cases whose point lies outside every grid go to this district's center.
+PINGAN_DISTRICT_CODE = os.environ.get("PINGAN_DISTRICT_CODE", "500103")
+# Duplicate suggestions: open cases of the same category this near, this recent.
+PINGAN_DUPLICATE_RADIUS_M = float(os.environ.get("PINGAN_DUPLICATE_RADIUS_M", "300"))
+PINGAN_DUPLICATE_DAYS = int(os.environ.get("PINGAN_DUPLICATE_DAYS", "14"))
+# Outbox media besides in-app, e.g. "email,webhook"; senders are dotted paths.
+PINGAN_NOTIFY_MEDIA = [m for m in os.environ.get("PINGAN_NOTIFY_MEDIA", "").split(",") if m]
+PINGAN_NOTIFY_SENDERS = {
+    "email": "cases.notify.send_email",
+    "sms": "cases.notify.send_sms_log",
+    "webhook": "cases.notify.send_webhook",
+}
+PINGAN_WEBHOOK_URL = os.environ.get("PINGAN_WEBHOOK_URL", "")
 
 # Map: no tile server is needed; set a URL template to draw a base map under the areas.
 PINGAN_TILE_URL = os.environ.get("PINGAN_TILE_URL", "")

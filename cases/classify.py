@@ -1,0 +1,98 @@
+"""Category proposal at intake: the triage model when one is configured, else keyword rules
+from the category catalogue. A person can always override; below the threshold they must."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from cases.models import Category
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Proposal:
+    category: Category | None
+    confidence: float
+    reasons: list[str] = field(default_factory=list)
+    alternatives: list[tuple[str, float]] = field(default_factory=list)
+    source: str = "rules"
+
+    @property
+    def prefill(self) -> bool:
+        return self.category is not None and self.confidence >= settings.PINGAN_TRIAGE_THRESHOLD
+
+    def as_data(self) -> dict:
+        return {
+            "category": self.category.code if self.category else None,
+            "confidence": round(self.confidence, 3),
+            "reasons": self.reasons,
+            "alternatives": [[c, round(p, 3)] for c, p in self.alternatives],
+            "source": self.source,
+            "prefilled": self.prefill,
+        }
+
+
+def propose(title: str, text: str, *, case_type_id: int | None = None) -> Proposal:
+    model_proposal = _from_model(title, text, case_type_id)
+    if model_proposal is not None:
+        return model_proposal
+    return keyword_proposal(title, text, case_type_id=case_type_id)
+
+
+def keyword_proposal(title: str, text: str, *, case_type_id: int | None = None) -> Proposal:
+    """Score leaf-most categories by keyword hits (title hits count double)."""
+    qs = Category.objects.filter(is_active=True).exclude(keywords="")
+    if case_type_id:
+        qs = qs.filter(case_type_id=case_type_id)
+    scored = []
+    for category in qs:
+        hits = [w for w in category.keyword_list() if w in title or w in text]
+        if hits:
+            score = sum(2 if w in title else 1 for w in hits) + 0.01 * len(category.code)
+            scored.append((score, category, hits))
+    if not scored:
+        return Proposal(None, 0.0)
+    scored.sort(key=lambda s: (-s[0], s[1].code))
+    total = sum(s[0] for s in scored)
+    best_score, best, hits = scored[0]
+    # A share of the evidence, damped when there is little of it at all.
+    confidence = best_score / total * min(1.0, best_score / 3)
+    return Proposal(
+        best, confidence, reasons=hits[:5],
+        alternatives=[(c.code, s / total) for s, c, _ in scored[1:4]],
+    )
+
+
+def _from_model(title: str, text: str, case_type_id: int | None) -> Proposal | None:
+    path = getattr(settings, "PINGAN_TRIAGE_MODEL", "")
+    if not path:
+        return None
+    try:
+        from triage.service import propose_category
+    except ImportError:
+        return None
+    try:
+        result = propose_category(title, text, threshold=settings.PINGAN_TRIAGE_THRESHOLD)
+    except Exception:  # a broken model must never stop intake
+        log.exception("triage model failed; falling back to keyword rules")
+        return None
+    label = getattr(result, "category", None) or getattr(getattr(result, "proposal", None),
+                                                           "category", None)
+    if not label:
+        return None
+    category = Category.objects.filter(is_active=True).filter(name=label).first() or \
+        Category.objects.filter(is_active=True, code=label).first()
+    if category is None or (case_type_id and category.case_type_id != case_type_id):
+        return None
+    proposal = getattr(result, "proposal", result)
+    return Proposal(
+        category, float(getattr(proposal, "confidence", 0.0)),
+        reasons=[r[0] if isinstance(r, (tuple, list)) else str(r)
+                 for r in getattr(proposal, "reasons", [])][:5],
+        alternatives=list(getattr(proposal, "alternatives", []))[:3],
+        source="model",
+    )

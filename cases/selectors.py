@@ -1,0 +1,153 @@
+"""Scoped reads of cases: every read for a user goes through here (and so through org.access)."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from cases.choices import OPEN_STATUSES, DeadlineState, Status
+from cases.errors import CaseNotFound
+from cases.models import Case
+from org import access
+from org.choices import Role
+from org.models import Membership
+
+
+def user_unit_ids(user) -> list[int]:
+    if user is None or not user.is_authenticated:
+        return []
+    cache = user.__dict__.setdefault("_pingan_units", None)
+    if cache is None:
+        cache = list(
+            Membership.objects.filter(person__user=user, is_active=True, person__is_active=True)
+            .values_list("unit_id", flat=True).distinct()
+        )
+        user.__dict__["_pingan_units"] = cache
+    return cache
+
+
+def visible_cases(user) -> QuerySet[Case]:
+    """Cases inside the user's territory, plus cases their units are assigned to work."""
+    prefixes = access.scope_codes(user)
+    if not prefixes:
+        return Case.objects.none()
+    q = access.scope_q("area_code", prefixes)
+    units = user_unit_ids(user)
+    if units and access.ALL not in prefixes:
+        q |= Q(assignments__unit_id__in=units, assignments__ended_at__isnull=True)
+        return Case.objects.filter(q).distinct()
+    return Case.objects.filter(q)
+
+
+def get_case(user, *, number: str | None = None, pk: int | None = None) -> Case:
+    """One case the user may see; CaseNotFound when absent or outside their territory."""
+    qs = visible_cases(user).select_related("case_type", "category", "owner_unit")
+    try:
+        return qs.get(number=number) if number is not None else qs.get(pk=pk)
+    except (Case.DoesNotExist, ValueError, TypeError) as exc:
+        raise CaseNotFound("no such case in your territory") from exc
+
+
+def filter_cases(qs: QuerySet[Case], params: dict) -> QuerySet[Case]:
+    """The one filter definition shared by the HTML list, the Excel export and the API."""
+    if v := params.get("status"):
+        qs = qs.filter(status__in=v if isinstance(v, list) else [v])
+    if v := params.get("case_type"):
+        qs = qs.filter(case_type__code=v)
+    if v := params.get("category"):
+        qs = qs.filter(Q(category__code=v) | Q(category__parent__code=v)
+                       | Q(category__parent__parent__code=v))
+    if v := params.get("area"):
+        qs = qs.filter(area_code__startswith=v)
+    if v := params.get("channel"):
+        qs = qs.filter(channel=v)
+    if v := params.get("priority"):
+        qs = qs.filter(priority=v)
+    if params.get("overdue") in (True, "1", "true", "on"):
+        qs = qs.filter(deadline_state=DeadlineState.OVERDUE, status__in=OPEN_STATUSES)
+    if v := params.get("received_from"):
+        qs = qs.filter(received_at__date__gte=v)
+    if v := params.get("received_to"):
+        qs = qs.filter(received_at__date__lte=v)
+    if v := params.get("q"):
+        qs = qs.filter(Q(number__icontains=v) | Q(title__icontains=v) | Q(address__icontains=v))
+    return qs
+
+
+def inbox(user) -> dict[str, QuerySet[Case]]:
+    """My work, by what the user's roles do next."""
+    visible = visible_cases(user).select_related("case_type", "category", "owner_unit")
+    units = user_unit_ids(user)
+    roles = {r for r in Role.values if access.scope_codes(user, [r])}
+    boxes: dict[str, QuerySet[Case]] = {}
+    if roles & {Role.DISPATCHER, Role.INTAKE_CLERK, Role.LEADER, Role.PETITION_OFFICER,
+                Role.ADMINISTRATOR}:
+        boxes["to_dispatch"] = visible.filter(status__in=[Status.RECEIVED, Status.ACCEPTED])
+        boxes["to_close"] = visible.filter(status=Status.RESOLVED)
+    if roles & {Role.HANDLER, Role.GRID_WORKER}:
+        boxes["to_handle"] = visible.filter(
+            status__in=[Status.ASSIGNED, Status.IN_PROGRESS], owner_unit_id__in=units
+        )
+    if roles & {Role.GRID_WORKER, Role.HANDLER}:
+        boxes["to_verify"] = visible.filter(status=Status.RESOLVED, verified_at__isnull=True)
+    if Role.LEADER in roles:
+        boxes["overdue"] = visible.filter(
+            status__in=OPEN_STATUSES, deadline_state=DeadlineState.OVERDUE
+        )
+    return boxes
+
+
+def _bigrams(text: str) -> set[str]:
+    text = "".join(ch for ch in text if not ch.isspace())
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def text_similarity(a: str, b: str) -> float:
+    """Jaccard similarity of character bigrams: good enough for short Chinese reports."""
+    x, y = _bigrams(a), _bigrams(b)
+    return len(x & y) / len(x | y) if x and y else 0.0
+
+
+def similar_open_cases(
+    *, category_id: int | None, lon: float | None, lat: float | None, text: str,
+    at: datetime | None = None, exclude_pk: int | None = None, limit: int = 5,
+    min_similarity: float = 0.25,
+) -> list[tuple[Case, float]]:
+    """Open cases of the same category, near in place and time, with similar text."""
+    if category_id is None:
+        return []
+    at = at or timezone.now()
+    qs = Case.objects.filter(
+        category_id=category_id, status__in=OPEN_STATUSES,
+        received_at__gte=at - timedelta(days=settings.PINGAN_DUPLICATE_DAYS),
+        received_at__lte=at,
+    )
+    radius = settings.PINGAN_DUPLICATE_RADIUS_M
+    if lon is not None and lat is not None:
+        dlat = radius / 111_320
+        dlon = radius / (111_320 * math.cos(math.radians(lat)))
+        qs = qs.filter(lat__range=(lat - dlat, lat + dlat), lon__range=(lon - dlon, lon + dlon))
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    found = []
+    for case in qs.only("id", "number", "title", "text", "lon", "lat")[:200]:
+        if lon is not None and case.lon is not None and _metres(lon, lat, case.lon,
+                                                                 case.lat) > radius:
+            continue
+        score = text_similarity(text, f"{case.title} {case.text}")
+        if score >= min_similarity:
+            found.append((case, score))
+    found.sort(key=lambda p: -p[1])
+    return found[:limit]
+
+
+def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    r = 6_371_008.8
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(h))

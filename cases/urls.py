@@ -1,0 +1,4 @@
+"""Staff pages for cases (namespace "cases")."""
+
+app_name = "cases"
+urlpatterns: list = []

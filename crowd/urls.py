@@ -1,0 +1,4 @@
+"""Crowd safety pages: the live command board (namespace "crowd")."""
+
+app_name = "crowd"
+urlpatterns: list = []
