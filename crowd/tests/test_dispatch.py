@@ -1,8 +1,7 @@
-"""Dispatch finds the fastest available responders in well under a millisecond."""
+"""Dispatch finds the fastest available responders; coverage shares of a district."""
 
 import json
 import math
-import time
 
 import numpy as np
 import pytest
@@ -135,22 +134,30 @@ def _yuzhong_responders(n: int, rng: np.random.Generator) -> list[Responder]:
     ]
 
 
-def test_a_dispatch_query_over_934_responders_takes_under_a_millisecond() -> None:
+def test_over_934_responders_the_nearest_three_match_a_brute_force_search() -> None:
+    # How fast this is belongs to `pingan bench crowd`; here only what it answers.
     rng = np.random.default_rng(55)
-    d = Dispatcher(_yuzhong_responders(55 + 879, rng), projection=ORIGIN)
-    incidents = [at(x, y) for x, y in rng.uniform([-4000, -2500], [4000, 2500], size=(500, 2))]
-    d.nearest(*incidents[0])  # builds the trees
-    timings = []
-    for lon, lat in incidents:
-        start = time.perf_counter()
-        d.nearest(lon, lat, k=3)
-        timings.append(time.perf_counter() - start)
-    assert float(np.median(timings)) < 1e-3, f"median {np.median(timings) * 1e6:.0f} µs"
-    # A status change forces a rebuild on the next query; that too stays under 1 ms.
-    d.set_status("u1", ResponderStatus.DISPATCHED)
-    start = time.perf_counter()
-    d.nearest(*incidents[1], k=3)
-    assert time.perf_counter() - start < 5e-3
+    units = _yuzhong_responders(55 + 879, rng)
+    d = Dispatcher(units, projection=ORIGIN)
+    spec = {k.code: k for k in d.kinds.values()}
+    for x, y in rng.uniform([-4000, -2500], [4000, 2500], size=(50, 2)):
+        found = d.nearest(*at(x, y), k=3)
+        target = ORIGIN.to_xy(at(x, y))
+        times = sorted(
+            (
+                float(np.hypot(*(ORIGIN.to_xy((r.lon, r.lat)) - target)))
+                * spec[r.kind].detour_factor
+                / spec[r.kind].speed_m_s,
+                r.id,
+            )
+            for r in units
+            if d.responders[r.id].status == ResponderStatus.AVAILABLE
+        )[:3]
+        assert [c.responder_id for c in found] == [rid for _, rid in times]
+    # After a status change the next query rebuilds and no longer offers that unit.
+    first = d.nearest(*at(0, 0), k=1)[0].responder_id
+    d.set_status(first, ResponderStatus.DISPATCHED)
+    assert first not in [c.responder_id for c in d.nearest(*at(0, 0), k=3)]
 
 
 def test_coverage_of_yuzhong_with_934_units() -> None:

@@ -1,7 +1,5 @@
 """Occupancy from drifting counters corrected by headcounts, and position counting per zone."""
 
-import time
-
 import numpy as np
 import pytest
 import shapely
@@ -178,18 +176,14 @@ def test_duplicate_zone_ids_are_rejected() -> None:
         ZoneIndex([Zone("a", shapely.box(0, 0, 1, 1)), Zone("a", shapely.box(1, 0, 2, 1))])
 
 
-def test_two_hundred_thousand_positions_in_five_hundred_zones_count_well_under_a_second() -> None:
+def test_200k_positions_in_500_zones_are_counted_alike_by_grid_and_strtree() -> None:
+    # The speed of this count is measured by `pingan bench crowd`, not asserted here.
     rng = np.random.default_rng(0)
     zones = [Zone(z.id, z.polygon.segmentize(20.0)) for z in _grid_zones(25, 20, size=80.0)]
     index = ZoneIndex(zones)
     xy = rng.uniform(0, [2000, 1600], size=(200_000, 2))
-    index.count_xy(xy[:1000])  # warm-up
-    start = time.perf_counter()
     counts = index.count_xy(xy)
-    elapsed = time.perf_counter() - start
     assert counts.sum() == 200_000
-    # ~25 ms on an idle core; the margin absorbs the shared CI machine.
-    assert elapsed < 0.5, f"{elapsed:.3f} s"
     assert np.array_equal(counts, index.count_xy(xy, method="strtree"))
 
 

@@ -1,6 +1,4 @@
-"""From 200,000 anonymous positions to alerts for 500 zones within the one-second budget."""
-
-import time
+"""From 200,000 anonymous positions to alerts for 500 zones (timed by `pingan bench crowd`)."""
 
 import numpy as np
 import shapely
@@ -10,7 +8,7 @@ from crowd.forecast import FlowForecaster
 from crowd.occupancy import Zone, ZoneIndex
 
 
-def test_positions_to_alerts_for_five_hundred_zones_stays_under_a_second() -> None:
+def test_positions_in_one_packed_square_among_five_hundred_zones_raise_exactly_one_alert() -> None:
     rng = np.random.default_rng(192_000)
     zones = [
         Zone(f"z{i}-{j}", shapely.box(i * 40, j * 25, (i + 1) * 40, (j + 1) * 25))
@@ -25,18 +23,13 @@ def test_positions_to_alerts_for_five_hundred_zones_stays_under_a_second() -> No
     hot = rng.uniform([0, 0], [40, 25], size=(4_500, 2))
     xy = np.vstack([crowd, hot])
 
-    worst = 0.0
     events = []
     for t in range(0, 30, 10):  # positions every 10 s
-        start = time.perf_counter()
         densities = index.densities_xy(xy)
         for zone, d in zip(index.ids, densities.tolist(), strict=True):
             fc = forecasters[zone]
             fc.observe(float(t), 10.0, 8.0, interval_s=10.0)
             events += engine.observe(zone, float(t), d)
             events += engine.forecast(zone, float(t), fc.minutes_to(4.0, d * fc.area))
-        worst = max(worst, time.perf_counter() - start)
-    print(f"positions→alerts for 500 zones: worst {worst * 1e3:.0f} ms")
-    assert worst < 1.0, f"{worst:.3f} s"
     raised = [(e.zone, e.level.name) for e in events if e.kind == AlertKind.RAISE]
     assert raised == [("z0-0", "ALERT")]

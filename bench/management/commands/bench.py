@@ -13,6 +13,11 @@ class Command(BaseCommand):
         locate.add_argument("--grids", type=int, default=86_000)
         locate.add_argument("--points", type=int, default=1_000_000)
         locate.add_argument("--seed", type=int, default=86)
+        crowd = sub.add_parser("crowd", help=_("crowd readings to alerts on the live stream"))
+        crowd.add_argument("--zones", type=int, default=500)
+        crowd.add_argument("--positions", type=int, default=200_000)
+        crowd.add_argument("--seconds", type=int, default=30, help=_("paced run, data seconds"))
+        crowd.add_argument("--seed", type=int, default=500)
 
     def handle(self, *args, **options):
         if options["name"] == "locate":
@@ -26,4 +31,16 @@ class Command(BaseCommand):
                 f"points_per_s={figures['points_per_s']:.0f} "
                 f"single_us={figures['single_us']:.1f} "
                 f"naive_ratio={figures['naive_ratio']:.0f}"
+            )
+        elif options["name"] == "crowd":
+            from bench.crowd import run as run_crowd
+
+            if options["zones"] < 10 or options["positions"] < 0 or options["seconds"] < 10:
+                raise CommandError(_("--zones must be ≥ 10, --positions ≥ 0, --seconds ≥ 10"))
+            figures = run_crowd(options["zones"], options["positions"], options["seconds"],
+                                options["seed"], say=self.stderr.write)
+            self.stdout.write(
+                f"readings_per_s={figures['readings_per_s']:.0f} "
+                f"p99_alert_latency_ms={figures['p99_alert_latency_ms']:.0f} "
+                f"positions_per_s={figures['positions_per_s']:.0f}"
             )
