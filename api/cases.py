@@ -1,0 +1,413 @@
+"""Case endpoints: thin — parse, read through cases.selectors, write through cases.services."""
+
+# No `from __future__ import annotations`: the action views are made in a loop and ninja
+# must see each one's body schema as an object, not as a name to look up later.
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from ninja import Header, Query, Router
+from ninja import Status as Reply
+
+from api.schemas import (
+    ACTION_SCHEMAS,
+    ActionGoneOut,
+    CaseDetailOut,
+    CaseFilters,
+    CaseListOut,
+    CatalogueOut,
+    ErrorOut,
+    EventOut,
+    InboxOut,
+    IntakeIn,
+    IntakeOut,
+    RevealIn,
+    RevealOut,
+    UnitListOut,
+)
+from cases import selectors, services
+from cases.choices import (
+    Channel,
+    EventKind,
+    Outcome,
+    Priority,
+    Rating,
+    Status,
+)
+from cases.errors import CaseInputError, CaseNotFound
+from cases.models import Case, CaseType, Category
+from cases.workflow import TRANSITIONS, allowed_actions
+from org import access
+from org.choices import Role, UnitKind
+from org.models import Membership, Unit
+from territory.choices import Level
+
+router = Router()
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+READ_ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut}
+
+
+# -- serialising ------------------------------------------------------------------------------
+def unit_ref(unit: Unit | None) -> dict | None:
+    if unit is None:
+        return None
+    return {"id": unit.pk, "code": unit.code, "name": unit.name, "kind": unit.kind}
+
+
+def case_summary(case: Case) -> dict:
+    return {
+        "number": case.number, "title": case.title, "case_type": case.case_type.code,
+        "category": case.category.code if case.category_id else None,
+        "status": case.status, "priority": case.priority, "channel": case.channel,
+        "area_code": case.area_code, "grid_code": case.grid_code,
+        "owner_unit": unit_ref(case.owner_unit), "received_at": case.received_at,
+        "due_at": case.due_at, "deadline_state": case.deadline_state, "version": case.version,
+    }
+
+
+def _label(choices, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def event_out(event) -> dict:
+    return {
+        "seq": event.seq, "at": event.at, "kind": event.kind,
+        "kind_label": _label(EventKind, event.kind), "actor": event.actor_label,
+        "actor_unit": event.actor_unit.code if event.actor_unit_id else None,
+        "from_status": event.from_status, "to_status": event.to_status,
+        "reason": event.reason, "data": event.data,
+    }
+
+
+def _person_label(user) -> str:
+    person = getattr(user, "person", None)
+    return person.name if person is not None else user.get_username()
+
+
+def case_detail(case: Case, user) -> dict:
+    """Everything about one case the caller may see; personal data only masked."""
+    feedback = list(case.feedback.all())
+    out = case_summary(case)
+    out.update({
+        "text": case.text,
+        "case_type": {"code": case.case_type.code, "name": case.case_type.name},
+        "category": ({"code": case.category.code, "name": case.category.name}
+                     if case.category_id else None),
+        "category_confidence": case.category_confidence,
+        "status_label": _label(Status, case.status),
+        "lon": case.lon, "lat": case.lat, "address": case.address, "location": case.location,
+        "escalation_level": case.escalation_level, "warn_at": case.warn_at,
+        "calendar_known": case.calendar_known, "paused_at": case.paused_at,
+        "extensions": [{k: v for k, v in e.items() if k != "by"} for e in case.extensions],
+        "escalations": case.escalations, "reopen_count": case.reopen_count,
+        "rework_count": case.rework_count, "outcome": case.outcome,
+        "verified_at": case.verified_at, "rating": case.rating,
+        "resolved_at": case.resolved_at, "closed_at": case.closed_at,
+        "merged_into": case.merged_into.number if case.merged_into_id else None,
+        "updated_at": case.updated_at,
+        "parties": [
+            {"id": p.pk, "role": p.role, "name": p.masked_name, "phone": p.masked_phone,
+             "id_number": p.masked_id_number}
+            for p in case.parties.order_by("pk")
+        ],
+        "assignments": [
+            {"unit": unit_ref(a.unit), "role": a.role, "assigned_at": a.assigned_at,
+             "ended_at": a.ended_at}
+            for a in case.assignments.select_related("unit")
+        ],
+        "supervisions": [
+            {"id": s.pk, "leader": _person_label(s.leader), "note": s.note, "due_at": s.due_at,
+             "created_at": s.created_at, "answered_at": s.answered_at}
+            for s in case.supervisions.select_related("leader__person")
+        ],
+        "feedback": [
+            {"rating": f.rating, "comment": f.comment, "method": f.method,
+             "contact_failed": f.contact_failed, "at": f.at}
+            for f in feedback
+        ],
+        "events": [event_out(e) for e in case.events.select_related("actor_unit")],
+        "allowed_actions": actions_for(user, case, feedback),
+    })
+    return out
+
+
+def actions_for(user, case: Case, feedback=None) -> list[str]:
+    """The actions the user may take on the case now: the workflow's state rule and the same
+    role rule as services._check_role, plus the few preconditions the services check next.
+    The services stay the judge; this only keeps buttons and clients from guessing."""
+    names = [a for a in allowed_actions(case.status) if a in services.ACTIONS]
+    if case.paused_at:
+        names = [a for a in names if a not in ("pause", "resolve")]
+    else:
+        names = [a for a in names if a != "resume"]
+    if case.verified_at:
+        names = [a for a in names if a != "verify"]
+    if case.rating:
+        names = [a for a in names if a != "rate"]
+    if case.escalation_level == Level.DISTRICT:
+        names = [a for a in names if a != "escalate"]
+    if "close" in names:
+        feedback = list(case.feedback.all()) if feedback is None else feedback
+        reached = bool(case.rating and case.rating != Rating.UNSATISFIED) or any(
+            f.contact_failed and case.resolved_at and f.at >= case.resolved_at
+            for f in feedback)
+        if not (case.verified_at and reached):
+            names.remove("close")
+    if user.is_superuser:
+        return names
+    unit_roles: set[str] | None = None
+    result = []
+    for name in names:
+        t = TRANSITIONS[name]
+        held = {r for r in t.roles if access.can_see_code(user, case.area_code, [r])}
+        if t.own_unit or not held:
+            if unit_roles is None:
+                working = set(case.assignments.filter(ended_at__isnull=True)
+                              .values_list("unit_id", flat=True))
+                if case.owner_unit_id:
+                    working.add(case.owner_unit_id)
+                unit_roles = set(Membership.objects.filter(
+                    person__user=user, is_active=True, unit_id__in=working,
+                ).values_list("role", flat=True))
+            held_for_unit = bool(unit_roles & set(t.roles))
+            if t.own_unit and not held_for_unit and not (held - {Role.HANDLER,
+                                                                 Role.GRID_WORKER}):
+                continue
+            if not held and not held_for_unit:
+                continue
+        result.append(name)
+    return result
+
+
+def _get_detail(user, *, number: str | None = None, pk: int | None = None) -> Case:
+    case = selectors.get_case(user, number=number, pk=pk)
+    if case.merged_into_id:
+        case.merged_into  # noqa: B018 — one query now rather than a surprise later
+    return case
+
+
+# -- reading --------------------------------------------------------------------------------
+@router.get("/cases", response={200: CaseListOut, **READ_ERRORS}, summary="List cases",
+            operation_id="cases_list")
+def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
+    """Cases in your territory (and those your units work), filtered like the web list."""
+    params = filters.dict(exclude={"ordering", "limit", "offset"}, exclude_none=True)
+    if "status" in params:
+        params["status"] = [str(s) for s in params["status"]]
+    qs = selectors.filter_cases(selectors.visible_cases(request.auth), params)
+    order = filters.ordering.value
+    items = qs.select_related("case_type", "category", "owner_unit").order_by(
+        order, "-id" if order.startswith("-") else "id")
+    return {"count": qs.count(), "limit": filters.limit, "offset": filters.offset,
+            "items": [case_summary(c) for c in
+                      items[filters.offset:filters.offset + filters.limit]]}
+
+
+@router.get("/cases/{number}", response={200: CaseDetailOut, **READ_ERRORS},
+            summary="One case", operation_id="cases_get")
+def get_case(request: HttpRequest, number: str):
+    """The case with masked parties, assignments, supervisions, feedback, its timeline and the
+    actions you may take now. 404 when absent or outside your territory (no difference)."""
+    return case_detail(_get_detail(request.auth, number=number), request.auth)
+
+
+@router.get("/cases/{number}/events", response={200: list[EventOut], **READ_ERRORS},
+            summary="A case's timeline", operation_id="cases_events")
+def case_events(request: HttpRequest, number: str):
+    case = selectors.get_case(request.auth, number=number)
+    return [event_out(e) for e in case.events.select_related("actor_unit")]
+
+
+# -- intake ------------------------------------------------------------------------------------
+@router.post("/cases", response={200: IntakeOut, 201: IntakeOut, **ERRORS},
+             summary="Report a case", operation_id="cases_intake")
+def intake(request: HttpRequest, payload: IntakeIn,
+           idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+    """Intake through the whole pipeline (locate, classify, dedupe, route, deadline).
+
+    201 with the case, the resident's public code (given only now), the triage proposal and
+    possible duplicates. A retry with the same `client_key` (or `Idempotency-Key` header)
+    answers 200 with the case already made and no public code."""
+    key = payload.client_key
+    if idempotency_key is not None:
+        if key is not None and key != idempotency_key:
+            raise CaseInputError({"client_key": _("differs from the Idempotency-Key header")})
+        key = idempotency_key
+    user = request.auth
+    result = services.intake_case(
+        title=payload.title, text=payload.text, case_type=payload.case_type,
+        category=payload.category, lon=payload.lon, lat=payload.lat, address=payload.address,
+        priority=payload.priority.value, channel=payload.channel.value,
+        parties=[p.dict() for p in payload.parties], client_key=key, actor=user,
+        reporter_grid=payload.reporter_grid,
+    )
+    # Read back through the selector: a retry must not hand out a case the caller cannot see.
+    case = _get_detail(user, pk=result.case.pk)
+    visible = set(selectors.visible_cases(user).filter(
+        pk__in=[c.pk for c, _s in result.duplicates]).values_list("pk", flat=True))
+    body = {
+        "case": case_detail(case, user),
+        "created": result.created,
+        "public_code": result.public_code if result.created else None,
+        "proposal": result.proposal.as_data() if result.proposal else None,
+        "duplicates": [{"number": c.number, "title": c.title, "similarity": round(s, 3)}
+                       for c, s in result.duplicates if c.pk in visible],
+    }
+    return Reply(201 if result.created else 200, body)
+
+
+# -- actions -----------------------------------------------------------------------------------
+ACTION_SUMMARIES = {
+    "accept": gettext_lazy("Accept the case"),
+    "reject": gettext_lazy("Reject the case"),
+    "classify": gettext_lazy("Set the category"),
+    "assign": gettext_lazy("Assign the lead unit"),
+    "co_assign": gettext_lazy("Add a co-handling unit"),
+    "start": gettext_lazy("Start work"),
+    "resolve": gettext_lazy("Resolve"),
+    "return": gettext_lazy("Return to dispatch"),
+    "transfer": gettext_lazy("Transfer to another unit"),
+    "escalate": gettext_lazy("Escalate one level up"),
+    "supervise": gettext_lazy("Order supervision (督办)"),
+    "request_extension": gettext_lazy("Request an extension"),
+    "extend": gettext_lazy("Approve an extension"),
+    "pause": gettext_lazy("Pause: waiting on the resident"),
+    "resume": gettext_lazy("Resume"),
+    "merge": gettext_lazy("Merge into another case"),
+    "verify": gettext_lazy("Verify the result (核查)"),
+    "verify_failed": gettext_lazy("Verification failed"),
+    "rate": gettext_lazy("Record the resident's rating"),
+    "contact_failed": gettext_lazy("Record a failed contact (回访)"),
+    "reopen": gettext_lazy("Reopen"),
+    "close": gettext_lazy("Close"),
+    "comment": gettext_lazy("Add a note"),
+}
+
+
+def act(request: HttpRequest, number: str, action: str, payload) -> dict:
+    user = request.auth
+    case = selectors.get_case(user, number=number)
+    params = payload.dict(exclude={"version"})
+    services.ACTIONS[action](case.pk, actor=user, version=payload.version, **params)
+    try:
+        case = _get_detail(user, pk=case.pk)
+    except CaseNotFound:
+        fresh = Case.objects.only("number", "status", "version").get(pk=case.pk)
+        return {"number": fresh.number, "status": fresh.status, "version": fresh.version,
+                "visible": False}
+    return case_detail(case, user)
+
+
+def _action_view(action: str, schema):
+    def view(request: HttpRequest, number: str, payload: schema):
+        return act(request, number, action, payload)
+
+    view.__name__ = f"case_{action}"
+    t = TRANSITIONS[action]
+    view.__doc__ = (
+        f"Allowed from: {', '.join(sorted(t.sources))}. "
+        f"Roles: {', '.join(sorted(t.roles))}"
+        + (" (for a unit working the case)" if t.own_unit else "") + ". "
+        "Answers the case as it is now; 409 when the case changed since `version` or the "
+        "action is not allowed in its state, 403 when your roles may not take it."
+    )
+    return view
+
+
+for _action, _schema in ACTION_SCHEMAS.items():
+    router.post(
+        f"/cases/{{number}}/actions/{_action}",
+        response={200: CaseDetailOut | ActionGoneOut, **ERRORS},
+        summary=str(ACTION_SUMMARIES.get(_action, _action)),
+        operation_id=f"cases_action_{_action}",
+        url_name=f"case-action-{_action}",
+    )(_action_view(_action, _schema))
+
+
+@router.post("/cases/{number}/actions/{action}", response={404: ErrorOut},
+             include_in_schema=False, operation_id="cases_action_unknown")
+def unknown_action(request: HttpRequest, number: str, action: str):
+    raise CaseNotFound(
+        _("unknown action %(action)s; one of: %(actions)s")
+        % {"action": action, "actions": ", ".join(ACTION_SCHEMAS)},
+        field="action")
+
+
+# -- personal data ---------------------------------------------------------------------------
+@router.post("/parties/{party_id}/reveal", response={200: RevealOut, **ERRORS},
+             summary="Show a party's personal data", operation_id="parties_reveal")
+def reveal(request: HttpRequest, response: HttpResponse, party_id: int, payload: RevealIn):
+    """Unmask on purpose, with a reason; every reveal is audited on the case's timeline."""
+    shown = services.reveal_party(party_id, actor=request.auth, reason=payload.reason,
+                                  fields=tuple(payload.fields))
+    response["Cache-Control"] = "no-store"
+    return {"party": party_id, **shown}
+
+
+# -- my work, the catalogue, units -------------------------------------------------------------
+INBOX_LABELS = {
+    "to_dispatch": gettext_lazy("To dispatch"),
+    "to_close": gettext_lazy("To close"),
+    "to_handle": gettext_lazy("To handle"),
+    "to_verify": gettext_lazy("To verify"),
+    "overdue": gettext_lazy("Overdue"),
+}
+
+
+@router.get("/inbox", response={200: InboxOut, **READ_ERRORS}, summary="My work",
+            operation_id="inbox")
+def inbox(request: HttpRequest, limit: int = Query(10, ge=0, le=50)):
+    """Your boxes by what your roles do next, each with its count and its first cases."""
+    boxes = []
+    for key, qs in selectors.inbox(request.auth).items():
+        boxes.append({"key": key, "label": str(INBOX_LABELS.get(key, key)),
+                      "count": qs.count(),
+                      "items": [case_summary(c) for c in qs[:limit]] if limit else []})
+    return {"boxes": boxes}
+
+
+def _choices(choices) -> list[dict]:
+    return [{"value": value, "label": str(label)} for value, label in choices.choices]
+
+
+@router.get("/catalogue", response={200: CatalogueOut, 401: ErrorOut},
+            summary="Case types, categories and choices", operation_id="catalogue")
+def catalogue(request: HttpRequest):
+    nodes: dict[int, dict] = {}
+    roots = []
+    for c in Category.objects.filter(is_active=True).select_related("case_type").order_by(
+            "parent_id", "code"):
+        nodes[c.pk] = {"code": c.code, "name": c.name, "case_type": c.case_type.code,
+                       "children": [], "_parent": c.parent_id}
+    for node in nodes.values():
+        parent = nodes.get(node.pop("_parent"))
+        (parent["children"] if parent else roots).append(node)
+    return {
+        "case_types": [{"code": t.code, "name": t.name, "deadline_amount": t.deadline_amount,
+                        "deadline_unit": t.deadline_unit}
+                       for t in CaseType.objects.filter(is_active=True)],
+        "categories": sorted(roots, key=lambda n: n["code"]),
+        "channels": _choices(Channel), "priorities": _choices(Priority),
+        "statuses": _choices(Status), "outcomes": _choices(Outcome),
+        "ratings": _choices(Rating), "actions": list(ACTION_SCHEMAS),
+    }
+
+
+@router.get("/units", response={200: UnitListOut, **READ_ERRORS},
+            summary="Units in your territory", operation_id="units_list")
+def units(request: HttpRequest, kind: UnitKind | None = None,
+          area: str | None = Query(None, pattern=r"^\d{6}(\d{3}){0,3}$")):
+    """For assign and transfer pickers: active units whose area lies in your territory."""
+    qs = access.restrict(Unit.objects.filter(is_active=True), request.auth, field="area__code")
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    if area:
+        qs = qs.filter(area__code__startswith=area)
+    items = [{**unit_ref(u), "kind_label": _label(UnitKind, u.kind), "area_code": u.area.code,
+              "area_name": u.area.name} for u in qs.select_related("area").order_by("code")]
+    return {"count": len(items), "items": items}
+
