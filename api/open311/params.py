@@ -255,11 +255,13 @@ def _attributes(params, errors: list[str]) -> dict:
     return out
 
 
-def idempotency_key(request, user) -> str | None:
-    """The client's retry key (Idempotency-Key header or idempotency_key), kept per
-    integration so two integrations can never meet each other's requests."""
-    raw = (request.headers.get("Idempotency-Key") or request.POST.get("idempotency_key")
-           or "").strip()
+def idempotency_key(request, form, user) -> str | None:
+    """The client's retry key, kept per integration user so two integrations never meet
+    each other's requests: the Idempotency-Key header, else `idempotency_key`, else the
+    report id FixMyStreet sends with every report (attribute[fixmystreet_id])."""
+    raw = (request.headers.get("Idempotency-Key") or form.get("idempotency_key") or "").strip()
+    if not raw and (fms := (form.get("attribute[fixmystreet_id]") or "").strip()):
+        raw = f"fixmystreet-{fms}"
     if not raw:
         return None
     if len(raw) > IDEMPOTENCY_KEY_MAX:

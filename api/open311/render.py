@@ -8,6 +8,7 @@ derived from), None an empty element, booleans true/false. UTF-8 everywhere.
 from __future__ import annotations
 
 import json
+import re
 from xml.etree import ElementTree as ET
 
 from django.http import HttpResponse
@@ -15,6 +16,8 @@ from django.http import HttpResponse
 FORMATS = ("xml", "json")
 CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
+# Characters XML 1.0 cannot carry at all; text from older channels may hold them.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 # The element name of one item of each list.
 ITEM_TAGS = {
@@ -43,7 +46,7 @@ def _text(value) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return NOT_XML.sub("", str(value))
 
 
 def _fill(element: ET.Element, value) -> None:

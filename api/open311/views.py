@@ -24,19 +24,21 @@ INTAKE_KEEPS_EVENT_DATA = "event_data" in inspect.signature(services.intake_case
 
 def open311(*methods: str):
     """Check the format and method; answer every failure in the spec's error format."""
+    allowed = (*methods, "HEAD") if "GET" in methods else methods
+
     def wrap(view):
         @functools.wraps(view)
         def run(request, *args, fmt: str = "xml", **kwargs):
             try:
                 if fmt not in FORMATS:
                     raise params.bad("format", _("xml or json, not %s") % fmt)
-                if request.method not in methods:
+                if request.method not in allowed:
                     raise params.bad("method", _("use %s") % " or ".join(methods), 405)
                 return view(request, *args, fmt=fmt, **kwargs)
             except Open311Error as error:
                 response = error_response(fmt, error)
                 if error.status == 405:
-                    response["Allow"] = ", ".join(methods)
+                    response["Allow"] = ", ".join(allowed)
                 return response
         return run
     return wrap
@@ -135,11 +137,14 @@ def _requests_document(fmt, cases):
 
 
 def _create_request(request, fmt):
-    form = request.POST
+    # The spec sends everything in the body; some clients put api_key or jurisdiction_id
+    # in the query string. The body wins.
+    form = request.GET.copy()
+    form.update(request.POST)
     user = params.api_user(form)
     jurisdiction = params.jurisdiction(form)
     new = params.new_request(form, jurisdiction)
-    new.client_key = params.idempotency_key(request, user)
+    new.client_key = params.idempotency_key(request, form, user)
     kwargs = new.intake_kwargs()
     if new.media_url and INTAKE_KEEPS_EVENT_DATA:
         kwargs["event_data"] = {"media_url": new.media_url}

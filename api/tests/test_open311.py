@@ -490,6 +490,21 @@ def test_idempotency_keys_of_two_integrations_never_meet(post, users):
     assert one[0]["service_request_id"] != two[0]["service_request_id"]
 
 
+def test_fixmystreets_report_id_serves_as_the_idempotency_key(post):
+    first = post("json", **{"attribute[fixmystreet_id]": "1001"})
+    again = post("json", **{"attribute[fixmystreet_id]": "1001"})
+    assert document(first, "json", "service_requests", 201) == \
+        document(again, "json", "service_requests", 200)
+    assert Case.objects.count() == 1
+
+
+def test_api_key_and_jurisdiction_may_come_in_the_query_string(client, api_key, first_grid):
+    response = client.post(f"{BASE}/requests.json?api_key={api_key}&jurisdiction_id=500103",
+                           {"service_code": "hazard-road", "lat": first_grid.centroid_lat,
+                            "long": first_grid.centroid_lon})
+    document(response, "json", "service_requests", 201)
+
+
 @pytest.mark.xfail(not views.INTAKE_KEEPS_EVENT_DATA, strict=True,
                    reason="needs intake_case(event_data=...) in cases.services")
 def test_media_url_is_kept_in_the_first_event_and_published(post, client):
@@ -598,7 +613,13 @@ def test_an_unknown_format_or_resource_answers_in_the_error_format(client):
     check_errors(client.get(f"{BASE}/nothing/here"), "xml", 404)
 
 
+def test_text_xml_cannot_carry_is_left_out_of_the_xml(client, make_case):
+    case = make_case(text="井盖\x07松动\x1b了")
+    [row] = get_requests(client, "xml", service_request_id=case.number)
+    assert row["description"].endswith("井盖松动了")
+
+
 def test_a_method_the_resource_does_not_take_is_405(client):
     response = client.delete(f"{BASE}/requests.json")
     check_errors(response, "json", 405)
-    assert response["Allow"] == "GET, POST"
+    assert response["Allow"] == "GET, POST, HEAD"
