@@ -1,0 +1,183 @@
+"""The public pages: a resident reports, follows the case with number + code, and rates it."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from cases import services
+from cases.choices import Status
+from cases.models import Case, CaseEvent, Party
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def default_language(settings):
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def report_data(grid=None, **kw):
+    data = {"category": "hazard-storage", "title": "楼道堆放杂物堵塞消防通道",
+            "text": "三单元一楼纸箱堆到天花板", "address": "民生路 1 号", "lon": "", "lat": "",
+            "name": "王小明", "phone": "138 1234 1234", "client_key": ""}
+    if grid is not None:
+        data.update(lon=grid.centroid_lon, lat=grid.centroid_lat)
+    data.update(kw)
+    return data
+
+
+def report(client, data) -> tuple[str, str]:
+    response = client.post(reverse("public:report"), data)
+    assert response.status_code == 302 and response["Location"] == reverse("public:received")
+    page = client.get(response["Location"]).content.decode()
+    number = re.search(r'id="case-number">([^<]+)<', page).group(1)
+    code = re.search(r'id="case-code">([^<]+)<', page).group(1)
+    return number, code
+
+
+def walk_to_resolved(case, users):
+    services.accept_case(case.pk, actor=users["dispatcher"])
+    services.assign_case(case.pk, actor=users["dispatcher"])
+    services.start_case(case.pk, actor=users["handler"])
+    services.resolve_case(case.pk, actor=users["handler"], reason="已由王经理清理楼道，处理人张三")
+
+
+def test_the_report_page_offers_only_request_hazard_and_rental_categories(client):
+    response = client.get(reverse("public:report"))
+    assert response.status_code == 200
+    codes = {v for v, _l in (c for _g, group in response.context["form"].fields[
+        "category"].choices[1:] for c in group)}
+    assert "hazard-storage" in codes and "request-env-noise" in codes and "rental-noise" in codes
+    assert not any(c.startswith(("dispute", "petition", "crowd")) for c in codes)
+
+
+def test_a_resident_reports_and_gets_a_number_and_a_private_code_once(client, first_grid):
+    number, code = report(client, report_data(first_grid))
+    case = Case.objects.get(number=number)
+    assert case.channel == "resident_web" and case.grid_code == first_grid.code
+    assert services.check_public_code(case, code)
+    assert case.parties.get().phone == "138 1234 1234"
+    # a reload shows the code no more
+    assert client.get(reverse("public:received")).status_code == 302
+
+
+def test_a_bad_report_answers_400_naming_each_field_and_writes_nothing(client):
+    response = client.post(reverse("public:report"), report_data(
+        category="dispute-neighbour", title="", lon="106.5", phone="call me"))
+    assert response.status_code == 400
+    assert {"category", "title", "lat", "phone"} <= set(response.context["form"].errors)
+    assert not Case.objects.exists() and not Party.objects.exists()
+    assert not CaseEvent.objects.exists()
+
+
+def test_a_report_without_a_point_is_accepted(client):
+    number, _code = report(client, report_data(name="", phone=""))
+    case = Case.objects.get(number=number)
+    assert case.location == "no_point" and not case.parties.exists()
+
+
+def test_a_resent_report_registers_one_case(client, first_grid):
+    data = report_data(first_grid, client_key="tab-1")
+    report(client, data)
+    response = client.post(reverse("public:report"), data)
+    page = client.get(response["Location"]).content.decode()
+    assert Case.objects.count() == 1 and 'id="case-code"' not in page
+
+
+def test_tracking_shows_progress_without_staff_names_or_personal_data(client, first_grid,
+                                                                      users):
+    number, code = report(client, report_data(first_grid))
+    case = Case.objects.get(number=number)
+    services.accept_case(case.pk, actor=users["dispatcher"], reason="派遣员李四受理")
+    services.comment_case(case.pk, actor=users["clerk"], reason="内部备注：联系王小明")
+    response = client.post(reverse("public:track"), {"number": number, "code": code.lower()})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert str(Status.ACCEPTED.label) in page and 'id="progress"' in page
+    assert case.due_at.astimezone().strftime("%Y-%m-%d") in page
+    for secret in ["李四", "王小明", "内部备注", "138", "渝中区综治中心",
+                   users["dispatcher"].person.name]:
+        assert secret not in page, secret
+    assert len(response.context["timeline"]) == 2  # received, accepted; not the note
+
+
+def test_a_wrong_number_and_a_wrong_code_get_the_same_not_found(client, first_grid):
+    number, code = report(client, report_data(first_grid))
+    wrong_code = client.post(reverse("public:track"), {"number": number, "code": "AAAAAAAA"})
+    wrong_number = client.post(reverse("public:track"), {"number": "500103-2026-999999",
+                                                         "code": code})
+    assert wrong_code.status_code == wrong_number.status_code == 404
+
+    def strip(response):
+        return (response.content.decode().replace(number, "").replace("500103-2026-999999", "")
+                .replace(code, "").replace("AAAAAAAA", ""))
+    no_csrf = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert no_csrf.sub("", strip(wrong_code)) == no_csrf.sub("", strip(wrong_number))
+    assert 'id="not-found"' in wrong_code.content.decode()
+
+
+def test_an_empty_track_form_names_its_fields(client):
+    response = client.post(reverse("public:track"), {"number": "", "code": ""})
+    assert response.status_code == 400
+    assert {"number", "code"} <= set(response.context["form"].errors)
+
+
+def test_report_track_and_rate_satisfied(client, first_grid, users):
+    number, code = report(client, report_data(first_grid))
+    case = Case.objects.get(number=number)
+    walk_to_resolved(case, users)
+    page = client.post(reverse("public:track"), {"number": number, "code": code})
+    assert page.context["rate_form"] is not None
+    assert "王经理" not in page.content.decode() and "张三" not in page.content.decode()
+    response = client.post(reverse("public:rate"), {"number": number, "code": code,
+                                                    "rating": "satisfied", "comment": "很及时"})
+    assert response.status_code == 200 and response.context["message"]
+    case.refresh_from_db()
+    assert case.rating == "satisfied" and case.feedback.get().method == "online"
+    assert "rate_form" not in response.context  # rated once
+
+
+def test_an_unsatisfied_rating_sends_the_case_back_to_work(client, first_grid, users):
+    number, code = report(client, report_data(first_grid))
+    case = Case.objects.get(number=number)
+    walk_to_resolved(case, users)
+    client.post(reverse("public:rate"), {"number": number, "code": code,
+                                         "rating": "unsatisfied", "comment": "没清理干净"})
+    case.refresh_from_db()
+    assert case.status == Status.IN_PROGRESS and case.reopen_count == 1
+
+
+def test_rating_needs_the_right_code_and_a_known_rating(client, first_grid, users):
+    number, code = report(client, report_data(first_grid))
+    case = Case.objects.get(number=number)
+    walk_to_resolved(case, users)
+    response = client.post(reverse("public:rate"), {"number": number, "code": "WRONG234",
+                                                    "rating": "satisfied"})
+    assert response.status_code == 404
+    response = client.post(reverse("public:rate"), {"number": number, "code": code,
+                                                    "rating": "delighted"})
+    assert response.status_code == 400 and "rating" in response.context["rate_form"].errors
+    case.refresh_from_db()
+    assert case.rating == "" and not case.feedback.exists()
+
+
+def test_a_case_not_yet_resolved_cannot_be_rated(client, first_grid):
+    number, code = report(client, report_data(first_grid))
+    response = client.post(reverse("public:rate"), {"number": number, "code": code,
+                                                    "rating": "satisfied"})
+    assert response.status_code == 409
+    assert response.context["rate_errors"]
+    assert not Case.objects.get(number=number).rating
+
+
+def test_the_public_pages_are_chinese_by_default_and_english_under_en(client):
+    page = client.get(reverse("public:report")).content.decode()
+    assert 'lang="zh-hans"' in page
+    assert translation.gettext("Report a problem") in page
+    assert "消防隐患" in page  # the catalogue's own names
+    page = client.get("/en/report/").content.decode()
+    assert 'lang="en"' in page and "Report a problem" in page and "Send the report" in page
