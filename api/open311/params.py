@@ -95,6 +95,13 @@ def comma_list(params, name: str) -> list[str]:
     return [v.strip() for v in (params.get(name) or "").split(",") if v.strip()]
 
 
+def request_ids(params) -> list[str]:
+    numbers = comma_list(params, "service_request_id")
+    if len(numbers) > MAX_PAGE_SIZE:
+        raise bad("service_request_id", _("at most %d") % MAX_PAGE_SIZE)
+    return numbers
+
+
 def statuses(params) -> list[str]:
     values = comma_list(params, "status")
     for value in values:
@@ -172,6 +179,8 @@ class NewRequest:
 
 def _title(text: str, service: mapping.Service) -> str:
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    # FixMyStreet's extended description starts "title: <the report's title>".
+    first = re.sub(r"^title:\s*", "", first, flags=re.IGNORECASE)
     if not first:
         return service.name
     return first if len(first) <= TITLE_LENGTH else first[:TITLE_LENGTH - 1] + "…"

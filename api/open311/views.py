@@ -88,7 +88,7 @@ def service_requests(request, fmt):
         return _create_request(request, fmt)
     query = request.GET
     jurisdiction = params.jurisdiction(query)
-    numbers = params.comma_list(query, "service_request_id")
+    numbers = params.request_ids(query)
     if numbers:
         qs = selectors.search_requests(jurisdiction, numbers=numbers)
     else:

@@ -401,6 +401,7 @@ def test_requests_default_to_the_last_90_days_and_take_a_range(client, make_case
         ({"page": "0"}, "page"),
         ({"page_size": "many"}, "page_size"),
         ({"page_size": "5000"}, "page_size"),
+        ({"service_request_id": ",".join(str(i) for i in range(1001))}, "service_request_id"),
     ],
 )
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -496,6 +497,13 @@ def test_fixmystreets_report_id_serves_as_the_idempotency_key(post):
     assert document(first, "json", "service_requests", 201) == \
         document(again, "json", "service_requests", 200)
     assert Case.objects.count() == 1
+
+
+def test_fixmystreets_extended_description_gives_the_title(post):
+    text = "title:  路灯不亮\n\ndetail: 小区门口的路灯坏了\n\nSubmitted via FixMyStreet"
+    [row] = document(post("json", description=text), "json", "service_requests", 201)
+    case = Case.objects.get(number=row["service_request_id"])
+    assert case.title == "路灯不亮" and case.text == text
 
 
 def test_api_key_and_jurisdiction_may_come_in_the_query_string(client, api_key, first_grid):
