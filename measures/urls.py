@@ -1,0 +1,4 @@
+"""Pages of the measures (namespace "measures")."""
+
+app_name = "measures"
+urlpatterns: list = []
