@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.db import transaction
 from django.test import Client
 
 from api.models import ApiToken
@@ -521,3 +522,49 @@ def test_the_openapi_document_lists_every_endpoint(demo_org):
 
 def test_the_docs_page_loads(demo_org):
     assert Client().get(f"{API}/docs").status_code == 200
+
+
+class Rollback(Exception):
+    pass
+
+
+def try_action(client, number, action):
+    """Take the action inside a savepoint that is then rolled back: the case stays as it was."""
+    try:
+        with transaction.atomic():
+            response = act(client, number, action, **VALID_BODIES[action])
+            raise Rollback
+    except Rollback:
+        return response
+
+
+@pytest.mark.parametrize("state", ["received", "in_progress", "resolved"])
+def test_allowed_actions_are_exactly_those_the_services_let_the_caller_take(
+        as_user, make_case, users, first_grid, state):
+    # given a case in the state, in the first grid, with the first street's office working it
+    case = make_case()
+    if state != "received":
+        services.accept_case(case.pk, actor=users["dispatcher"])
+        services.assign_case(case.pk, actor=users["dispatcher"], unit=f"{first_grid.code[:9]}-office")
+        services.start_case(case.pk, actor=users["handler"])
+    if state == "resolved":
+        services.resolve_case(case.pk, actor=users["handler"], reason="已处理")
+    case.refresh_from_db()
+    assert case.status == state
+    for who in ("dispatcher", "leader", "clerk", "petition", "handler", "community",
+                "gridworker", "crowd"):
+        client = as_user(who)
+        # when the caller reads the case and tries every action of the state
+        detail = client.get(f"{API}/cases/{case.number}")
+        if detail.status_code == 404:
+            continue
+        listed = detail.json()["allowed_actions"]
+        for action in TRANSITIONS:
+            if case.status not in TRANSITIONS[action].sources:
+                continue
+            status = try_action(client, case.number, action).status_code
+            # then what is listed goes through, and what is not is refused
+            if action in listed:
+                assert status in (200, 400), (who, action, status)
+            else:
+                assert status in (403, 409), (who, action, status)
