@@ -135,6 +135,13 @@ class AlertEngine:
         longer `silent_after_s` than 1 Hz counters."""
         self.sensors[sensor_id] = _SensorState(zone_id, t, silent_after_s)
 
+    def restore(self, zone_id: str, level: Level, t: float, density: float | None = None) -> None:
+        """Resume a zone at `level` as of `t` (a restarted process, from the open alert),
+        so the next high reading escalates or holds instead of raising a second alert."""
+        st = self.zones.setdefault(zone_id, _ZoneState())
+        st.level = Level(level)
+        st.last_t, st.last_density = t, density
+
     def level(self, zone_id: str) -> Level:
         st = self.zones.get(zone_id)
         return st.level if st else Level.NORMAL

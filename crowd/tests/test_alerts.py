@@ -185,3 +185,12 @@ def test_invalid_configuration_is_rejected() -> None:
         AlertConfig(min_level=Level.NORMAL)
     with pytest.raises(ValueError):
         AlertEngine().observe("z", 0.0, float("nan"))
+
+
+def test_a_zone_restored_at_alert_escalates_or_holds_instead_of_raising_again() -> None:
+    engine = AlertEngine(AlertConfig(raise_after_s=10))
+    engine.restore("z", Level.ALERT, 100.0, 4.2)
+    held = [e for t in range(101, 130) for e in engine.observe("z", float(t), 4.3)]
+    assert held == [] and engine.level("z") == Level.ALERT
+    (escalated,) = engine.observe("z", 130.0, 5.1)
+    assert (escalated.kind, escalated.previous_level) == (AlertKind.ESCALATE, Level.ALERT)
