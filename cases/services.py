@@ -59,6 +59,7 @@ from cases.models import (
     TrainingExample,
 )
 from cases.workflow import TRANSITIONS, Transition
+from measures.rollups import record_event
 from org import access
 from org.choices import Role
 from org.models import Membership, Unit
@@ -97,8 +98,11 @@ def intake_case(
     actor=None,
     reporter_grid: str = "",
     received_at: datetime | None = None,
+    event_data: dict | None = None,
 ) -> IntakeResult:
-    """validate → locate → classify → dedupe → route → deadline → one transaction."""
+    """validate → locate → classify → dedupe → route → deadline → one transaction.
+
+    `event_data` (e.g. an Open311 media_url) is kept in the first event's data."""
     if client_key:
         existing = Case.objects.filter(client_key=client_key).first()
         if existing is not None:
@@ -153,7 +157,8 @@ def intake_case(
             case.save()
             for p in data["parties"]:
                 Party.objects.create(case=case, **p)
-            event_data = {
+            intake_data = {
+                **(event_data or {}),  # the channel's own details; the engine's keys win
                 "location": location, "grid": grid_code, "channel": channel,
                 "routed_to": route.unit.code if route.unit else None,
                 "co_units": [u.code for u in route.co_units],
@@ -162,8 +167,8 @@ def intake_case(
                 "deadline": _deadline_data(deadline),
             }
             if proposal is not None:
-                event_data["proposal"] = proposal.as_data()
-            _record(case, EventKind.INTAKE, actor, "", Status.RECEIVED, "", event_data,
+                intake_data["proposal"] = proposal.as_data()
+            _record(case, EventKind.INTAKE, actor, "", Status.RECEIVED, "", intake_data,
                     at=received)
             if route.unit is not None:
                 _notify_unit(route.unit, case, _("New case %(number)s: %(title)s"))
@@ -384,12 +389,15 @@ def _record(case: Case, kind: str, actor, from_status: str, to_status: str, reas
                                    memberships__is_active=True).order_by("pk").first()
         actor_label = actor_label or (getattr(getattr(actor, "person", None), "name", "")
                                       or actor.get_username())
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case, seq=last + 1, at=at or timezone.now(),
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_unit=unit, actor_label=actor_label, kind=kind, from_status=from_status,
         to_status=to_status, reason=reason, data=data or {},
     )
+    # The measures' rollups follow every event, in the same transaction (DESIGN §7).
+    record_event(event, case)
+    return event
 
 
 def _save(case: Case, fields: list[str]) -> None:

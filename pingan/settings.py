@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "org",
     "cases",
     "api",
+    "measures",
     "web",
     "crowd",
     "triage",

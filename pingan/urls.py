@@ -16,6 +16,7 @@ urlpatterns += i18n_patterns(
     path("cases/", include("cases.urls")),
     path("report/", include("cases.public_urls")),
     path("crowd/", include("crowd.urls")),
+    path("measures/", include("measures.urls")),
     path("", include("web.urls")),
     prefix_default_language=False,
 )
