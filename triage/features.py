@@ -85,16 +85,42 @@ ANALYZERS = {
 BLOCK_LABELS = {"w": "词", "c1": "字", "c2": "字", "c3": "字", "t": "标题", "tax": "目录"}
 
 
+def _tfidf_row(
+    tokens: Iterable[str], vocabulary: dict[str, int], idf: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """One document as scikit-learn's TfidfVectorizer(sublinear_tf=True) would weigh it.
+
+    Done by hand because the vectorizer's per-call validation costs ~0.5 ms a block,
+    which alone would break the 5 ms budget for a single message.
+    """
+    counts: dict[int, int] = {}
+    for tok in tokens:
+        j = vocabulary.get(tok)
+        if j is not None:
+            counts[j] = counts.get(j, 0) + 1
+    if not counts:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+    idx = np.fromiter(sorted(counts), dtype=np.int64, count=len(counts))
+    tf = np.fromiter((counts[j] for j in idx.tolist()), dtype=np.float64, count=len(idx))
+    values = (1.0 + np.log(tf)) * idf[idx]
+    norm = float(np.sqrt(values @ values))
+    return idx, (values / norm if norm > 0 else values)
+
+
 class TfidfBlocks:
-    """Several TF-IDF blocks, each L2-normalised and weighted, concatenated side by side."""
+    """Several TF-IDF blocks, each L2-normalised and weighted, concatenated side by side.
+
+    Fitted with scikit-learn's TfidfVectorizer; only its vocabulary and IDF are kept.
+    """
 
     def __init__(self, blocks: Sequence[tuple[str, float, int]]) -> None:
         # (analyser name, weight, min_df)
         self.blocks = [(name, float(weight), int(min_df)) for name, weight, min_df in blocks]
-        self.vectorizers: list[TfidfVectorizer] = []
+        self.vocabularies: list[dict[str, int]] = []
+        self.idfs: list[np.ndarray] = []
 
     def fit(self, docs: Sequence[Doc]) -> TfidfBlocks:
-        self.vectorizers = []
+        self.vocabularies, self.idfs = [], []
         for name, _weight, min_df in self.blocks:
             # A min_df above the corpus size would leave an empty vocabulary on tiny data.
             effective_min_df = min_df if len(docs) >= 10 * min_df else 1
@@ -104,22 +130,50 @@ class TfidfBlocks:
                 min_df=effective_min_df,
                 dtype=np.float64,
             )
-            vec.fit(docs)
-            self.vectorizers.append(vec)
+            try:
+                vec.fit(docs)
+            except ValueError:  # nothing in this block (e.g. no titles): an empty block
+                self.vocabularies.append({})
+                self.idfs.append(np.empty(0))
+                continue
+            # Plain dict in sorted order: pickles identically for identical data.
+            self.vocabularies.append({t: int(vec.vocabulary_[t]) for t in sorted(vec.vocabulary_)})
+            self.idfs.append(np.asarray(vec.idf_, dtype=np.float64))
         return self
 
+    @property
+    def n_features(self) -> int:
+        return sum(len(v) for v in self.vocabularies)
+
     def transform(self, docs: Sequence[Doc]) -> sp.csr_matrix:
-        parts = [
-            vec.transform(docs) * weight
-            for vec, (_name, weight, _md) in zip(self.vectorizers, self.blocks, strict=True)
-        ]
-        return sp.hstack(parts, format="csr")
+        indices: list[np.ndarray] = []
+        data: list[np.ndarray] = []
+        indptr = [0]
+        for doc in docs:
+            offset = 0
+            for (name, weight, _md), vocab, idf in zip(
+                self.blocks, self.vocabularies, self.idfs, strict=True
+            ):
+                idx, values = _tfidf_row(ANALYZERS[name](doc), vocab, idf)
+                indices.append(idx + offset)
+                data.append(values * weight)
+                offset += len(vocab)
+            indptr.append(indptr[-1] + sum(len(i) for i in indices[-len(self.blocks) :]))
+        return sp.csr_matrix(
+            (
+                np.concatenate(data) if data else np.empty(0),
+                np.concatenate(indices) if indices else np.empty(0, dtype=np.int64),
+                np.array(indptr),
+            ),
+            shape=(len(docs), self.n_features),
+        )
 
     def feature_names(self) -> list[str]:
         names: list[str] = []
-        for vec, (name, _w, _md) in zip(self.vectorizers, self.blocks, strict=True):
+        for vocab, (name, _w, _md) in zip(self.vocabularies, self.blocks, strict=True):
             label = BLOCK_LABELS.get(name, name)
-            names.extend(f"{label}:{term}" for term in vec.get_feature_names_out())
+            terms = sorted(vocab, key=vocab.__getitem__)
+            names.extend(f"{label}:{term}" for term in terms)
         return names
 
 
@@ -160,22 +214,32 @@ class TaxonomyFeatures:
         self.groups = taxonomy_groups(rows)
         self.weight = float(weight)
         self.names = list(self.groups)
-        self.vectorizer: TfidfVectorizer | None = None
-        self.nodes: sp.csr_matrix | None = None
+        self.vocabulary: dict[str, int] = {}
+        self.idf = np.empty(0)
+        self.node_terms: dict[int, int] = {}
+        self.node_weights = np.empty((0, len(self.names)))
         self.scale: np.ndarray | None = None
 
     def fit(self, corpus: Sequence[Doc], train: Sequence[Doc]) -> TaxonomyFeatures:
         """IDF from the whole corpus (labelled + unlabelled text); scale from the train docs."""
-        self.vectorizer = TfidfVectorizer(
-            analyzer=words_and_bigrams, sublinear_tf=True, dtype=np.float64
-        )
-        self.vectorizer.fit(corpus)
-        node_docs = [make_doc("", " ".join(names)) for names in self.groups.values()]
+        vec = TfidfVectorizer(analyzer=words_and_bigrams, sublinear_tf=True, dtype=np.float64)
+        vec.fit(corpus)
+        self.vocabulary = {t: int(vec.vocabulary_[t]) for t in sorted(vec.vocabulary_)}
+        self.idf = np.asarray(vec.idf_, dtype=np.float64)
         node_docs = [
-            Doc(d.title, d.body, d.title_words, tuple(w for w in d.body_words if w not in TAXONOMY_STOPWORDS))
-            for d in node_docs
+            Doc(
+                "",
+                " ".join(names),
+                (),
+                tuple(w for w in words(normalise(" ".join(names))) if w not in TAXONOMY_STOPWORDS),
+            )
+            for names in self.groups.values()
         ]
-        self.nodes = self.vectorizer.transform(node_docs).T.tocsr()
+        nodes = vec.transform(node_docs).toarray()  # (n_nodes, vocabulary)
+        # Only terms that occur in some node matter for the similarity; keep just those.
+        used = np.flatnonzero(nodes.any(axis=0))
+        self.node_terms = {int(j): k for k, j in enumerate(used.tolist())}
+        self.node_weights = np.ascontiguousarray(nodes[:, used].T)  # (used terms, n_nodes)
         raw = self._raw(train)
         # Standardise each similarity so one weight fits catalogues of any size or wording.
         std = raw.std(axis=0)
@@ -185,12 +249,25 @@ class TaxonomyFeatures:
         return self
 
     def _raw(self, docs: Sequence[Doc]) -> np.ndarray:
-        assert self.vectorizer is not None and self.nodes is not None
-        return np.asarray((self.vectorizer.transform(docs) @ self.nodes).todense())
+        out = np.zeros((len(docs), len(self.names)))
+        for i, doc in enumerate(docs):
+            idx, values = _tfidf_row(words_and_bigrams(doc), self.vocabulary, self.idf)
+            rows = [
+                (self.node_terms[j], v)
+                for j, v in zip(idx.tolist(), values.tolist(), strict=True)
+                if j in self.node_terms
+            ]
+            if rows:
+                pos = np.array([r for r, _v in rows])
+                out[i] = np.array([v for _r, v in rows]) @ self.node_weights[pos]
+        return out
+
+    def dense(self, docs: Sequence[Doc]) -> np.ndarray:
+        assert self.scale is not None
+        return self._raw(docs) * self.scale * self.weight
 
     def transform(self, docs: Sequence[Doc]) -> sp.csr_matrix:
-        assert self.scale is not None
-        return sp.csr_matrix(self._raw(docs) * self.scale * self.weight)
+        return sp.csr_matrix(self.dense(docs))
 
     def feature_names(self) -> list[str]:
         return [f"{BLOCK_LABELS['tax']}:{name}" for name in self.names]
