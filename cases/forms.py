@@ -104,7 +104,7 @@ class IntakeForm(PointFields):
 
     case_type = forms.ModelChoiceField(
         label=_("Case type"), queryset=CaseType.objects.filter(is_active=True),
-        to_field_name="code", empty_label=None)
+        to_field_name="code", required=False, empty_label=_("— from the category —"))
     category = forms.ChoiceField(label=_("Category"), required=False)
     category_prefilled = forms.CharField(required=False, widget=forms.HiddenInput)
     channel = forms.ChoiceField(label=_("Channel"),
@@ -169,7 +169,7 @@ class IntakeForm(PointFields):
     def service_kwargs(self) -> dict:
         d = self.cleaned_data
         return {
-            "case_type": d["case_type"], "category": d.get("category") or None,
+            "case_type": d.get("case_type"), "category": d.get("category") or None,
             "channel": d["channel"], "priority": d["priority"], "title": d["title"],
             "text": d.get("text", ""), "address": d.get("address", ""),
             "lon": d.get("lon"), "lat": d.get("lat"), "parties": self.parties(),

@@ -34,6 +34,7 @@ from cases.models import Case, CaseEvent, CaseType, Notification
 from cases.permissions import available_actions, working_unit_ids
 from cases.workflow import TRANSITIONS
 from org import access
+from org.models import Unit
 from territory import selectors as territory_selectors
 from territory.choices import Level
 from territory.locator import get_locator
@@ -181,7 +182,8 @@ def _event_detail(event: CaseEvent) -> str:
     if d.get("rating"):
         parts.append(str(Rating(d["rating"]).label))
     if event.kind == EventKind.INTAKE and d.get("routed_to"):
-        parts.append(_("routed to %(unit)s") % {"unit": d["routed_to"]})
+        unit = Unit.objects.filter(code=d["routed_to"]).values_list("name", flat=True).first()
+        parts.append(_("routed to %(unit)s") % {"unit": unit or d["routed_to"]})
     return " · ".join(parts)
 
 
@@ -207,6 +209,8 @@ def _detail_context(request, case: Case, *, bound: ActionForm | None = None,
         e.from_label = _label(Status, e.from_status) if e.from_status else ""
         e.to_label = _label(Status, e.to_status) if e.to_status else ""
         e.detail = _event_detail(e)
+        if e.kind == EventKind.INTAKE and not e.actor_label:
+            e.actor_label = case.get_channel_display()
     intake = next((e for e in events if e.kind == EventKind.INTAKE), None)
     intake_data = intake.data if intake else {}
     duplicate_scores = dict((n, s) for n, s in intake_data.get("duplicates", []))

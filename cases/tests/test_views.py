@@ -583,3 +583,14 @@ def test_the_admin_configures_the_catalogue_and_only_shows_cases(login, make_cas
     assert case.status == Status.RECEIVED
     category = client.get(reverse("admin:cases_category_change", args=[case.category_id]))
     assert category.status_code == 200 and "keywords" in category.content.decode()
+
+
+def test_the_case_type_may_come_from_the_category_but_one_of_them_is_needed(login, first_grid):
+    client = login("clerk")
+    response = client.post(reverse("cases:new"), intake_data(first_grid, case_type=""))
+    assert response.status_code == 400 and "case_type" in response.context["form"].errors
+    assert not Case.objects.exists()
+    response = client.post(reverse("cases:new"), intake_data(
+        first_grid, case_type="", category="hazard-storage"))
+    assert response.status_code == 302
+    assert Case.objects.get().case_type.code == "hazard"

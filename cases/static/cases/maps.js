@@ -51,13 +51,24 @@
       if (marker) marker.setLatLng([lat, lon]);
       else marker = L.circleMarker([lat, lon], pointStyle).addTo(map);
     }
-    map.on("click", (e) => {
-      lonInput.value = e.latlng.lng.toFixed(6);
-      latInput.value = e.latlng.lat.toFixed(6);
-      place(e.latlng.lat, e.latlng.lng);
+    function setPoint(lat, lon) {
+      lonInput.value = lon.toFixed(6);
+      latInput.value = lat.toFixed(6);
+      place(lat, lon);
       // htmx listens for this to show the grid the point falls in.
       latInput.dispatchEvent(new Event("change", { bubbles: true }));
-    });
+    }
+    map.on("click", (e) => setPoint(e.latlng.lat, e.latlng.lng));
+    const here = document.getElementById("use-my-position");
+    if (here && navigator.geolocation) {
+      here.hidden = false;
+      here.addEventListener("click", () => {
+        navigator.geolocation.getCurrentPosition((pos) => {
+          setPoint(pos.coords.latitude, pos.coords.longitude);
+          map.setView([pos.coords.latitude, pos.coords.longitude], 17);
+        }, () => { here.disabled = true; }, { enableHighAccuracy: true, timeout: 10000 });
+      });
+    }
     function fromInputs() {
       const lon = parseFloat(lonInput.value), lat = parseFloat(latInput.value);
       if (Number.isFinite(lon) && Number.isFinite(lat)) place(lat, lon);
