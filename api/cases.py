@@ -159,21 +159,24 @@ def actions_for(user, case: Case, feedback=None) -> list[str]:
             names.remove("close")
     if user.is_superuser:
         return names
-    unit_roles: set[str] | None = None
+    # One read of the caller's memberships answers every action's role question.
+    memberships = list(Membership.objects.filter(person__user=user, is_active=True).values_list(
+        "role", "scope__code", "unit_id", "person__is_active", "unit__is_active"))
+    roles_here = {role for role, scope, _unit, person_ok, unit_ok in memberships
+                  if person_ok and unit_ok and case.area_code.startswith(scope)}
+    working: set[int] | None = None
     result = []
     for name in names:
         t = TRANSITIONS[name]
-        held = {r for r in t.roles if access.can_see_code(user, case.area_code, [r])}
+        held = roles_here & set(t.roles)
         if t.own_unit or not held:
-            if unit_roles is None:
+            if working is None:
                 working = set(case.assignments.filter(ended_at__isnull=True)
                               .values_list("unit_id", flat=True))
                 if case.owner_unit_id:
                     working.add(case.owner_unit_id)
-                unit_roles = set(Membership.objects.filter(
-                    person__user=user, is_active=True, unit_id__in=working,
-                ).values_list("role", flat=True))
-            held_for_unit = bool(unit_roles & set(t.roles))
+            held_for_unit = any(role in t.roles and unit in working
+                                for role, _scope, unit, _p, _u in memberships)
             if t.own_unit and not held_for_unit and not (held - {Role.HANDLER,
                                                                  Role.GRID_WORKER}):
                 continue
