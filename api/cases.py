@@ -331,10 +331,14 @@ for _action, _schema in ACTION_SCHEMAS.items():
     )(_action_view(_action, _schema))
 
 
+class UnknownAction(CaseNotFound):
+    code = "unknown_action"
+
+
 @router.post("/cases/{number}/actions/{action}", response={404: ErrorOut},
              include_in_schema=False, operation_id="cases_action_unknown")
 def unknown_action(request: HttpRequest, number: str, action: str):
-    raise CaseNotFound(
+    raise UnknownAction(
         _("unknown action %(action)s; one of: %(actions)s")
         % {"action": action, "actions": ", ".join(ACTION_SCHEMAS)},
         field="action")

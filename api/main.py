@@ -10,11 +10,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 
 from api.auth import session_auth, token_auth
-from cases.errors import CaseError
+from cases.errors import CaseError, VersionConflict
 
 log = logging.getLogger(__name__)
+
+
+class Utf8JSONRenderer(JSONRenderer):
+    """Chinese text as itself, not as \\u escapes: readable in curl and a third smaller."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
 
 api = NinjaAPI(
     title="Pingan API",
@@ -27,6 +35,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
     auth=[token_auth, session_auth],
+    renderer=Utf8JSONRenderer(),
 )
 
 # Ninja's own messages, in our words and through translation.
@@ -46,7 +55,10 @@ def error_response(request: HttpRequest, status: int, detail: str, code: str,
 
 @api.exception_handler(CaseError)
 def case_error(request: HttpRequest, exc: CaseError) -> HttpResponse:
-    return error_response(request, exc.status, exc.message, exc.code, exc.errors)
+    errors = exc.errors
+    if not errors and isinstance(exc, VersionConflict):
+        errors = {"version": exc.message}  # the field a client resends after reloading
+    return error_response(request, exc.status, exc.message, exc.code, errors)
 
 
 @api.exception_handler(AuthenticationError)
@@ -126,7 +138,10 @@ def error_message(error: dict) -> str:
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         bound = {"greater_than_equal": _("at least %s"), "greater_than": _("more than %s"),
                  "less_than_equal": _("at most %s"), "less_than": _("less than %s")}[kind]
-        return bound % next(iter(ctx.values()), "")
+        limit = next(iter(ctx.values()), "")
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)  # "at most 180", not "at most 180.0"
+        return bound % limit
     if kind in ("enum", "literal_error"):
         return _("one of %s") % ctx.get("expected", "")
     if kind in ("int_type", "int_parsing", "int_from_float"):

@@ -334,7 +334,7 @@ def test_an_unknown_action_answers_404_with_a_message(as_user, make_case):
     case = make_case()
     response = act(as_user("dispatcher"), case.number, "teleport")
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found" and "teleport" in response.json()["detail"]
+    assert response.json()["code"] == "unknown_action" and "teleport" in response.json()["detail"]
     assert "action" in response.json()["errors"]
 
 
@@ -395,7 +395,7 @@ def test_a_stale_version_answers_409_and_changes_nothing(as_user, make_case):
     response = act(as_user("leader"), case.number, "reject", version=case.version,
                    reason="重复")
     assert response.status_code == 409 and response.json()["code"] == "conflict"
-    assert "reload" in response.json()["detail"]
+    assert "reload" in response.json()["detail"] and "version" in response.json()["errors"]
     assert Case.objects.get(pk=case.pk).status == Status.ACCEPTED
 
 
