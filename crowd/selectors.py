@@ -299,6 +299,11 @@ def coverage(venue: Venue) -> dict:
     district = Area.objects.filter(code=code).first()
     if district is None:
         return {"within_60s": None, "within_180s": None, "available": len(rows)}
+    if not rows:
+        data = {"within_60s": 0.0, "within_180s": 0.0, "available": 0}
+        with _coverage_lock:
+            _coverage_cache[code] = (now, key, data)
+        return data
     geom = shapely.geometry.shape(district.geometry)
     projection = LocalProjection(district.centroid_lon, district.centroid_lat)
     dispatcher = Dispatcher(
