@@ -13,6 +13,23 @@ class Command(BaseCommand):
         locate.add_argument("--grids", type=int, default=86_000)
         locate.add_argument("--points", type=int, default=1_000_000)
         locate.add_argument("--seed", type=int, default=86)
+        intake = sub.add_parser("intake", help=_(
+            "intake over HTTP through the whole pipeline on PostgreSQL, against a bare insert"))
+        intake.add_argument("--database-url", default="", help=_(
+            "PostgreSQL URL of the bench database (created if missing; default "
+            "postgresql://postgres@127.0.0.1:5432/pingan_bench_intake)"))
+        intake.add_argument("--requests", type=int, default=2000,
+                            help=_("requests in each closed-loop run"))
+        intake.add_argument("--concurrency", type=int, default=8)
+        intake.add_argument("--rate", type=float, default=100.0,
+                            help=_("requests per second of the latency run"))
+        intake.add_argument("--seconds", type=float, default=20.0,
+                            help=_("length of the latency run"))
+        intake.add_argument("--workers", type=int, default=2, help=_("uvicorn workers"))
+        intake.add_argument("--port", type=int, default=0)
+        intake.add_argument("--seed", type=int, default=311)
+        intake.add_argument("--profile", type=int, default=0, metavar="N", help=_(
+            "afterwards, profile N intakes in one process and say where the time goes"))
         crowd = sub.add_parser("crowd", help=_("crowd readings to alerts on the live stream"))
         crowd.add_argument("--zones", type=int, default=500)
         crowd.add_argument("--positions", type=int, default=200_000)
@@ -20,6 +37,25 @@ class Command(BaseCommand):
         crowd.add_argument("--seed", type=int, default=500)
 
     def handle(self, *args, **options):
+        if options["name"] == "intake":
+            from bench.intake import DEFAULT_URL
+            from bench.intake import run as run_intake
+
+            if options["requests"] < 100 or options["concurrency"] < 1 or \
+                    options["rate"] <= 0 or options["seconds"] < 1 or options["workers"] < 1:
+                raise CommandError(_("--requests must be ≥ 100, --concurrency, --workers ≥ 1, "
+                                     "--rate > 0 and --seconds ≥ 1"))
+            figures = run_intake(
+                url=options["database_url"] or DEFAULT_URL, requests=options["requests"],
+                concurrency=options["concurrency"], rate=options["rate"],
+                seconds=options["seconds"], workers=options["workers"], port=options["port"],
+                seed=options["seed"], profile_requests=options["profile"],
+                say=self.stderr.write)
+            self.stdout.write(
+                f"cases_per_s={figures['cases_per_s']:.0f} p99_ms={figures['p99_ms']:.0f} "
+                f"bare_ratio={figures['bare_ratio']:.2f}"
+            )
+            return
         if options["name"] == "locate":
             from bench.locate import run
 

@@ -1,0 +1,438 @@
+"""Intake benchmark: the real server on PostgreSQL, driven over HTTP (DESIGN §11).
+
+Sets up a bench database (created if missing, migrated, demo district and logins loaded,
+cases from earlier runs removed), starts `pingan serve` (uvicorn) in a subprocess with the
+bench settings — the product's, plus a bare insert endpoint — and drives it with raw
+HTTP/1.1 keep-alive connections from asyncio (one thread, a few µs of CPU a request, so
+the load generator is not what limits the figures on two cores). Three runs:
+
+1. pipeline: `POST /api/v1/cases` with a token — validate, locate, classify, dedupe, route,
+   deadline, one transaction, the case read back — closed loop, `concurrency` in flight;
+2. bare: `POST /bench/bare-cases` — the same token check and JSON, one INSERT of a case
+   row — same loop, same server, same run;
+3. latency: the pipeline at a steady 100 requests/s (open loop; latency counted from each
+   request's planned send time, so a stalled server cannot hide its queue).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/pingan_bench_intake"
+TOKEN_USER = "clerk"  # a demo login with district scope and the intake clerk's role
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# -- the database and the server --------------------------------------------------------------
+def _pingan(args: list[str], env: dict, *, capture: bool = False) -> str:
+    done = subprocess.run([sys.executable, "-m", "pingan.cli", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"pingan {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    return done.stdout if capture else ""
+
+
+def prepare_database(url: str, say: Callable[[str], None]) -> str:
+    """Create, migrate and load the bench database; empty its cases; return a fresh token."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("select 1 from pg_database where datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+            say(f"created database {name}")
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "pingan.settings"}
+    t0 = time.perf_counter()
+    _pingan(["demo", "--no-serve", "--no-cases", "--verbosity", "0"], env)
+    say(f"database {name}: migrated, demo district and logins loaded "
+        f"({time.perf_counter() - t0:.0f} s)")
+    with psycopg.connect(url, autocommit=True) as conn:
+        # Every run starts from the same state: no cases (and so nothing to dedupe against).
+        conn.execute("truncate cases_case, cases_casecounter restart identity cascade")
+        conn.execute("delete from api_apitoken where name = 'bench-intake'")
+    return _pingan(["create-token", "--user", TOKEN_USER, "--name", "bench-intake"], env,
+                   capture=True).strip()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`pingan serve` in its own process group, with the bench settings."""
+
+    def __init__(self, url: str, port: int, workers: int, log: Path):
+        env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "bench.settings",
+               "LOG_LEVEL": "WARNING"}
+        self.port = port
+        self.log = log
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pingan.cli", "serve", "--host", "127.0.0.1", "--port",
+             str(port), "--workers", str(workers)],
+            env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
+            start_new_session=True)
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited:\n{self.log.read_text()[-2000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    s.sendall(b"GET /bench/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              b"Connection: close\r\n\r\n")
+                    if s.recv(64).startswith(b"HTTP/1.1 200"):
+                        return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"the server did not answer within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGINT)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+# -- the requests -------------------------------------------------------------------------------
+def grid_polygons(url: str) -> list:
+    import psycopg
+    import shapely
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("select code, geometry from territory_area where level = 'grid' "
+                            "order by code").fetchall()
+    return [shapely.geometry.shape(g if isinstance(g, dict) else json.loads(g))
+            for _c, g in rows]
+
+
+def intake_bodies(n: int, grids: list, seed: int) -> list[bytes]:
+    """Reports as a resident or a clerk writes them: a point in a grid, a case type, the
+    text (the category is left to classification), a reporter for most."""
+    import shapely
+
+    from cases.demo_data import CATEGORY_WEIGHTS, TEXTS
+
+    rng = random.Random(seed)
+    types = ["dispute", "request", "hazard", "rental"]
+    bodies = []
+    for i in range(n):
+        case_type = rng.choices(types, [50, 35, 12, 3])[0]
+        category = rng.choices(list(CATEGORY_WEIGHTS[case_type]),
+                               list(CATEGORY_WEIGHTS[case_type].values()))[0]
+        titles, details = TEXTS[category]
+        k = rng.randrange(len(titles))
+        fill = {"place": "较场口", "community": "较场口社区", "no": rng.randint(1, 40),
+                "unit": rng.randint(1, 6), "floor": rng.randint(2, 30),
+                "days": rng.randint(2, 9), "amount": rng.choice([800, 2000, 5000])}
+        grid = grids[rng.randrange(len(grids))]
+        xmin, ymin, xmax, ymax = grid.bounds
+        for _attempt in range(100):
+            lon, lat = rng.uniform(xmin, xmax), rng.uniform(ymin, ymax)
+            if shapely.contains_xy(grid, lon, lat):
+                break
+        body = {"title": titles[k].format(**fill), "text": details[k].format(**fill),
+                "case_type": case_type, "lon": round(lon, 6), "lat": round(lat, 6),
+                "channel": rng.choice(["hotline", "online", "resident_web"]),
+                "address": f"渝中区较场口{rng.randint(1, 300)}号",
+                "client_key": f"bench-{seed}-{i}"}
+        if rng.random() < 0.6:
+            body["parties"] = [{"role": "reporter", "name": "王小明",
+                                "phone": f"138{rng.randrange(10**8):08d}"}]
+        bodies.append(json.dumps(body, ensure_ascii=False).encode())
+    return bodies
+
+
+def http_requests(path: str, bodies: list[bytes], token: str, port: int) -> list[bytes]:
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n").encode()
+    return [head + b"Content-Length: %d\r\n\r\n" % len(b) + b for b in bodies]
+
+
+# -- the load generator -------------------------------------------------------------------------
+class Connection:
+    """One keep-alive HTTP/1.1 connection: send a prepared request, read one response."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> Connection:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        return cls(reader, writer)
+
+    async def send(self, raw: bytes) -> tuple[int, bytes]:
+        self.writer.write(raw)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {k.strip().lower(): v.strip() for k, _, v in
+                   (line.partition(":") for line in lines[1:] if line)}
+        if "content-length" in headers:
+            body = await self.reader.readexactly(int(headers["content-length"]))
+        elif headers.get("transfer-encoding") == "chunked":
+            body = b""
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).strip(), 16)
+                chunk = await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+                body += chunk[:-2]
+        else:
+            body = await self.reader.read()
+        return status, body
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+@dataclass
+class Run:
+    label: str
+    sent: int = 0
+    ok: int = 0
+    errors: list[str] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    def percentile(self, q: float) -> float:
+        return float(np.percentile(self.latencies, q) * 1000) if self.latencies else 0.0
+
+    def record(self, status: int, body: bytes, latency: float) -> None:
+        # A failed request counts with the time it took to fail: an overloaded server must
+        # not look fast because its slowest requests timed out.
+        self.latencies.append(latency)
+        if status in (200, 201):
+            self.ok += 1
+        elif len(self.errors) < 1000:
+            self.errors.append(f"{status} {body[:300].decode('utf-8', 'replace')}")
+
+
+async def _ticker(run: Run, total: int, say, every: float = 2.0) -> None:
+    start, last_ok = time.perf_counter(), 0
+    while True:
+        await asyncio.sleep(every)
+        now = run.ok
+        say(f"  {run.label}: {run.sent}/{total} sent, {now} done, "
+            f"{(now - last_ok) / every:.0f}/s now, {now / (time.perf_counter() - start):.0f}/s "
+            f"overall, {len(run.errors)} errors")
+        last_ok = now
+
+
+async def closed_loop(label: str, requests: list[bytes], port: int, concurrency: int,
+                      say) -> Run:
+    """`concurrency` connections, each sending its next request as soon as the last answers."""
+    run = Run(label)
+    pending = iter(requests)
+
+    async def worker():
+        conn = await Connection.open(port)
+        try:
+            for raw in pending:
+                run.sent += 1
+                t0 = time.perf_counter()
+                status, body = await conn.send(raw)
+                run.record(status, body, time.perf_counter() - t0)
+        finally:
+            conn.close()
+
+    ticker = asyncio.create_task(_ticker(run, len(requests), say))
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    run.seconds = time.perf_counter() - t0
+    ticker.cancel()
+    return run
+
+
+async def open_loop(label: str, requests: list[bytes], port: int, rate: float, say) -> Run:
+    """A steady `rate` of requests; each waits for a free connection (or opens one), and its
+    latency runs from the moment it was due to be sent."""
+    run = Run(label)
+    idle: list[Connection] = []
+
+    async def one(raw: bytes, due: float):
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        conn = idle.pop() if idle else await Connection.open(port)
+        run.sent += 1
+        status, body = await conn.send(raw)
+        run.record(status, body, time.perf_counter() - due)
+        idle.append(conn)
+
+    ticker = asyncio.create_task(_ticker(run, len(requests), say))
+    t0 = time.perf_counter() + 0.2
+    await asyncio.gather(*(one(raw, t0 + i / rate) for i, raw in enumerate(requests)))
+    run.seconds = time.perf_counter() - t0
+    ticker.cancel()
+    for conn in idle:
+        conn.close()
+    return run
+
+
+# -- the whole benchmark ----------------------------------------------------------------------
+def run(*, url: str = DEFAULT_URL, requests: int = 2000, concurrency: int = 8,
+        rate: float = 100.0, seconds: float = 20.0, workers: int = 2, port: int = 0,
+        seed: int = 311, profile_requests: int = 0,
+        say: Callable[[str], None] = print) -> dict[str, float]:
+    token = prepare_database(url, say)
+    grids = grid_polygons(url)
+    port = port or free_port()
+    steady = int(rate * seconds)
+    bodies = intake_bodies(requests + steady + 60, grids, seed)
+    log = Path(os.environ.get("PINGAN_VAR_DIR", ROOT / "var")) / "bench-intake-server.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    server = Server(url, port, workers, log)
+    try:
+        server.wait_ready()
+        say(f"server: pingan serve --workers {workers} on 127.0.0.1:{port} "
+            f"(log {log}); load: {concurrency} connections")
+        warm = http_requests("/api/v1/cases", bodies[:30], token, port) + \
+            http_requests("/bench/bare-cases", bodies[30:60], token, port)
+        warmup = asyncio.run(closed_loop("warm-up", warm, port, concurrency, say))
+        if warmup.errors:
+            raise RuntimeError("warm-up failed: " + warmup.errors[0])
+        pipeline = asyncio.run(closed_loop(
+            "pipeline", http_requests("/api/v1/cases", bodies[60:60 + requests], token, port),
+            port, concurrency, say))
+        say(f"pipeline: {pipeline.ok} cases in {pipeline.seconds:.1f} s = "
+            f"{pipeline.rate:.0f}/s; p50 {pipeline.percentile(50):.0f} ms, p99 "
+            f"{pipeline.percentile(99):.0f} ms under full load")
+        bare = asyncio.run(closed_loop(
+            "bare insert", http_requests("/bench/bare-cases", bodies[60:60 + requests], token,
+                                         port), port, concurrency, say))
+        say(f"bare insert: {bare.ok} rows in {bare.seconds:.1f} s = {bare.rate:.0f}/s; "
+            f"p50 {bare.percentile(50):.0f} ms")
+        paced = asyncio.run(open_loop(
+            f"pipeline at {rate:.0f}/s",
+            http_requests("/api/v1/cases", bodies[60 + requests:], token, port), port, rate,
+            say))
+        say(f"pipeline at {rate:.0f}/s for {seconds:.0f} s: p50 {paced.percentile(50):.1f} ms, "
+            f"p95 {paced.percentile(95):.1f} ms, p99 {paced.percentile(99):.1f} ms, "
+            f"max {paced.percentile(100):.0f} ms")
+    finally:
+        server.stop()
+    if profile_requests:
+        say("where the time goes (one process, no HTTP):")
+        env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+        done = subprocess.run([sys.executable, "-m", "bench.intake", "profile", url,
+                               str(profile_requests), str(seed + 1)], env=env, cwd=ROOT,
+                              capture_output=True, text=True, check=False)
+        for line in (done.stdout + (done.stderr[-2000:] if done.returncode else "")).splitlines():
+            say("  " + line)
+    errors = pipeline.errors + bare.errors + paced.errors
+    if errors:
+        say(f"{len(errors)} requests failed, e.g. {errors[0]}")
+    load = os.getloadavg()[0]
+    say(f"machine: {os.cpu_count()} cores, load average {load:.1f} at the end "
+        "(other processes share the cores: the figures are a floor)")
+    return {"cases_per_s": pipeline.rate, "p99_ms": paced.percentile(99),
+            "bare_ratio": pipeline.rate / bare.rate if bare.rate else 0.0,
+            "bare_per_s": bare.rate, "errors": float(len(errors))}
+
+
+# -- where the time goes -----------------------------------------------------------------------
+# (label, module path suffix, function name): the pipeline's stages, as cProfile names them.
+STAGES = [
+    ("token check (api.models.ApiToken.authenticate)", "api/models.py", "authenticate"),
+    ("intake_case, all of it", "cases/services.py", "intake_case"),
+    ("  validate", "cases/services.py", "_validate_intake"),
+    ("  locate", "cases/services.py", "_locate"),
+    ("  territory check (_can_intake)", "cases/services.py", "_can_intake"),
+    ("  classify (keyword rules)", "cases/classify.py", "propose"),
+    ("  dedupe (similar_open_cases)", "cases/selectors.py", "similar_open_cases"),
+    ("  route", "cases/routing.py", "route"),
+    ("  case number", "cases/services.py", "_next_number"),
+    ("  event row (_record)", "cases/services.py", "_record"),
+    ("    measures rollups (record_event)", "measures/rollups.py", "record_event"),
+    ("  notifications", "cases/services.py", "_notify_unit"),
+    ("API read-back (_get_detail)", "api/cases.py", "_get_detail"),
+    ("API response body (case_detail)", "api/cases.py", "case_detail"),
+]
+
+
+def profile(url: str, n: int, seed: int, say: Callable[[str], None] = print) -> None:
+    """Run `n` intakes in this process through the API view (Django's test client, no
+    network) against the bench database, and say where each request's time goes."""
+    import cProfile
+    import pstats
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from api.models import ApiToken
+
+    _token, raw = ApiToken.issue(name="bench-intake",
+                                 user=get_user_model().objects.get(username=TOKEN_USER))
+    bodies = intake_bodies(n + 20, grid_polygons(url), seed)
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    def post(body: bytes) -> None:
+        response = client.post("/api/v1/cases", data=body, content_type="application/json")
+        if response.status_code not in (200, 201):
+            raise RuntimeError(f"{response.status_code} {response.content[:300]!r}")
+
+    for body in bodies[:20]:
+        post(body)
+    t0, c0 = time.perf_counter(), time.process_time()
+    with CaptureQueriesContext(connection) as queries:
+        for body in bodies[20:20 + n // 2]:
+            post(body)
+    half = n // 2
+    wall = (time.perf_counter() - t0) / half * 1000
+    cpu = (time.process_time() - c0) / half * 1000
+    in_db = sum(float(q["time"]) for q in queries.captured_queries) / half * 1000
+    say(f"per request, unprofiled ({half} requests): {wall:.1f} ms wall, {cpu:.1f} ms CPU in "
+        f"this process, {len(queries.captured_queries) / half:.0f} queries taking {in_db:.1f} ms "
+        "(round trips, PostgreSQL included)")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for body in bodies[20 + half:20 + n]:
+        post(body)
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    total = sum(tt for (_f, _l, name), (_cc, _nc, tt, _ct, _callers) in stats.items())
+    say(f"profiled ({n - half} requests, timings inflated by the profiler): share of each "
+        "request's time")
+    for label, path, func in STAGES:
+        cum = sum(ct for (f, _l, name), (_cc, _nc, _tt, ct, _c) in stats.items()
+                  if name == func and f.endswith(path))
+        say(f"  {cum / total:6.1%}  {label}")
+    sql = sum(tt for (f, _l, name), (_cc, _nc, tt, _ct, _c) in stats.items()
+              if "psycopg" in f or "django/db/models/sql" in f or "django/db/backends" in f)
+    say(f"  {sql / total:6.1%}  of it inside the ORM's SQL compiler and psycopg (all stages)")
+
+
+if __name__ == "__main__":  # python -m bench.intake profile URL N (run by `pingan bench`)
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    django.setup()
+    profile(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 311)
