@@ -277,6 +277,35 @@ def add_responder(
     )
 
 
+def add_responders(specs: list[dict]) -> int:
+    """Many responders at once (a district's 55 stations and 879 units), all or none.
+
+    Each spec has add_responder's fields with `area` given; existing codes are kept
+    as they are. Returns how many were created."""
+    errors: dict[str, str] = {}
+    existing = set(
+        Responder.objects.filter(code__in=[s["code"] for s in specs]).values_list("code", flat=True)
+    )
+    rows = []
+    for i, s in enumerate(specs):
+        if s["code"] in existing:
+            continue
+        if s.get("kind") not in ResponderKind.values:
+            errors[f"[{i}].kind"] = _("one of %s") % ", ".join(ResponderKind.values)
+        if s.get("mobility", Mobility.FOOT) not in DEFAULT_KINDS:
+            errors[f"[{i}].mobility"] = _("one of %s") % ", ".join(DEFAULT_KINDS)
+        lon, lat = s.get("lon"), s.get("lat")
+        if not (_number(lon) and -180 <= lon <= 180 and _number(lat) and -90 <= lat <= 90):
+            errors[f"[{i}].lon"] = _("longitude and latitude must be finite and in range")
+        if s.get("area") is None:
+            errors[f"[{i}].area"] = _("required")
+        rows.append(Responder(**{"mobility": Mobility.FOOT, **s}))
+    if errors:
+        raise CrowdInputError(errors)
+    Responder.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
 # ============================================================================ runtime
 
 _runtimes: dict[int, VenueRuntime] = {}
