@@ -36,11 +36,11 @@ from cases.choices import (
 )
 from cases.errors import CaseInputError, CaseNotFound
 from cases.models import Case, CaseType, Category
-from cases.workflow import TRANSITIONS, allowed_actions
+from cases.permissions import available_actions
+from cases.workflow import TRANSITIONS
 from org import access
-from org.choices import Role, UnitKind
-from org.models import Membership, Unit
-from territory.choices import Level
+from org.choices import UnitKind
+from org.models import Unit
 
 router = Router()
 
@@ -136,54 +136,8 @@ def case_detail(case: Case, user) -> dict:
 
 
 def actions_for(user, case: Case, feedback=None) -> list[str]:
-    """The actions the user may take on the case now: the workflow's state rule and the same
-    role rule as services._check_role, plus the few preconditions the services check next.
-    The services stay the judge; this only keeps buttons and clients from guessing."""
-    names = [a for a in allowed_actions(case.status) if a in services.ACTIONS]
-    if case.paused_at:
-        names = [a for a in names if a not in ("pause", "resolve")]
-    else:
-        names = [a for a in names if a != "resume"]
-    if case.verified_at:
-        names = [a for a in names if a != "verify"]
-    if case.rating:
-        names = [a for a in names if a != "rate"]
-    if case.escalation_level == Level.DISTRICT:
-        names = [a for a in names if a != "escalate"]
-    if "close" in names:
-        feedback = list(case.feedback.all()) if feedback is None else feedback
-        reached = bool(case.rating and case.rating != Rating.UNSATISFIED) or any(
-            f.contact_failed and case.resolved_at and f.at >= case.resolved_at
-            for f in feedback)
-        if not (case.verified_at and reached):
-            names.remove("close")
-    if user.is_superuser:
-        return names
-    # One read of the caller's memberships answers every action's role question.
-    memberships = list(Membership.objects.filter(person__user=user, is_active=True).values_list(
-        "role", "scope__code", "unit_id", "person__is_active", "unit__is_active"))
-    roles_here = {role for role, scope, _unit, person_ok, unit_ok in memberships
-                  if person_ok and unit_ok and case.area_code.startswith(scope)}
-    working: set[int] | None = None
-    result = []
-    for name in names:
-        t = TRANSITIONS[name]
-        held = roles_here & set(t.roles)
-        if t.own_unit or not held:
-            if working is None:
-                working = set(case.assignments.filter(ended_at__isnull=True)
-                              .values_list("unit_id", flat=True))
-                if case.owner_unit_id:
-                    working.add(case.owner_unit_id)
-            held_for_unit = any(role in t.roles and unit in working
-                                for role, _scope, unit, _p, _u in memberships)
-            if t.own_unit and not held_for_unit and not (held - {Role.HANDLER,
-                                                                 Role.GRID_WORKER}):
-                continue
-            if not held and not held_for_unit:
-                continue
-        result.append(name)
-    return result
+    """The actions the user may take on the case now (the pages offer the same ones)."""
+    return available_actions(user, case)
 
 
 def _get_detail(user, *, number: str | None = None, pk: int | None = None) -> Case:

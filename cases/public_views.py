@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases import services
-from cases.choices import EventKind, Status
+from cases import selectors, services
+from cases.choices import Status
 from cases.errors import CaseError, CaseNotFound
 from cases.forms import PublicRateForm, PublicReportForm, TrackForm, add_case_error, error_summary
 from cases.models import Case
@@ -22,38 +22,12 @@ from territory.choices import Level
 from territory.models import Area
 
 SESSION_KEY = "pingan_public_received"
-# What a resident sees of the event log: the steps, never who took them or their notes.
-PUBLIC_KINDS = (
-    EventKind.INTAKE, EventKind.ACCEPT, EventKind.REJECT, EventKind.ASSIGN, EventKind.TRANSFER,
-    EventKind.ESCALATE, EventKind.START, EventKind.PAUSE, EventKind.RESUME, EventKind.EXTEND,
-    EventKind.RESOLVE, EventKind.VERIFY, EventKind.VERIFY_FAILED, EventKind.RATE,
-    EventKind.REOPEN, EventKind.CLOSE, EventKind.MERGE,
-)
-
-
-def public_case(number: str, code: str) -> Case | None:
-    """The case with this number, only when the code is its own; else None (same answer)."""
-    case = Case.objects.filter(number=number).select_related("case_type", "category").first()
-    if case is None:
-        services.hash_public_code(code)  # the same work either way
-        return None
-    return case if services.check_public_code(case, code) else None
-
-
 def street_outlines() -> list[dict]:
     """The district's streets, drawn on the public map picker so a resident can find home."""
     streets = Area.objects.filter(level=Level.STREET,
                                   code__startswith=settings.PINGAN_DISTRICT_CODE)
     return [{"code": a.code, "name": a.name, "geometry": a.geometry}
             for a in streets.order_by("code")]
-
-
-def public_timeline(case: Case) -> list[dict]:
-    return [
-        {"at": e.at, "label": EventKind(e.kind).label,
-         "status": Status(e.to_status).label if e.to_status else ""}
-        for e in case.events.filter(kind__in=PUBLIC_KINDS).order_by("seq")
-    ]
 
 
 @never_cache
@@ -98,7 +72,7 @@ def _track_page(request, form, case: Case | None, *, status: int = 200, rate_for
                "rate_errors": error_summary(rate_form) if rate_form is not None and
                rate_form.is_bound and rate_form.errors else []}
     if case is not None:
-        context["timeline"] = public_timeline(case)
+        context["timeline"] = selectors.public_timeline(case)
         if case.status == Status.RESOLVED and not case.rating:
             context["rate_form"] = rate_form or PublicRateForm(initial={
                 "number": case.number, "code": form.cleaned_data["code"]})
@@ -115,7 +89,7 @@ def track(request):
         return _track_page(request, form, None)
     if not form.is_valid():
         return _track_page(request, form, None, status=400)
-    case = public_case(form.cleaned_data["number"], form.cleaned_data["code"])
+    case = selectors.get_public_case(form.cleaned_data["number"], form.cleaned_data["code"])
     if case is None:
         return _track_page(request, form, None, status=404, not_found=True)
     return _track_page(request, form, case)
@@ -127,7 +101,7 @@ def rate(request):
     track_form = TrackForm(request.POST)
     if not track_form.is_valid():
         return _track_page(request, track_form, None, status=400)
-    case = public_case(track_form.cleaned_data["number"], track_form.cleaned_data["code"])
+    case = selectors.get_public_case(track_form.cleaned_data["number"], track_form.cleaned_data["code"])
     if case is None:
         return _track_page(request, track_form, None, status=404, not_found=True)
     if not form.is_valid():

@@ -9,9 +9,9 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from cases.choices import OPEN_STATUSES, DeadlineState, Status
+from cases.choices import OPEN_STATUSES, DeadlineState, EventKind, Status
 from cases.errors import CaseNotFound
-from cases.models import Case
+from cases.models import Case, Notification
 from org import access
 from org.choices import Role
 from org.models import Membership
@@ -151,3 +151,42 @@ def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * r * math.asin(math.sqrt(h))
+
+
+def unit_notifications(user) -> QuerySet[Notification]:
+    """In-app notifications addressed to the user's units, newest first."""
+    return (Notification.objects.filter(medium=Notification.Medium.IN_APP,
+                                        unit_id__in=user_unit_ids(user),
+                                        recipient__isnull=True)
+            .select_related("case").order_by("-created_at"))
+
+
+# What a resident sees of the event log: the steps, never who took them or their notes.
+PUBLIC_KINDS = (
+    EventKind.INTAKE, EventKind.ACCEPT, EventKind.REJECT, EventKind.ASSIGN, EventKind.TRANSFER,
+    EventKind.ESCALATE, EventKind.START, EventKind.PAUSE, EventKind.RESUME, EventKind.EXTEND,
+    EventKind.RESOLVE, EventKind.VERIFY, EventKind.VERIFY_FAILED, EventKind.RATE,
+    EventKind.REOPEN, EventKind.CLOSE, EventKind.MERGE,
+)
+
+
+def get_public_case(number: str, code: str) -> Case | None:
+    """For a resident: the case with this number, only when the code is its own.
+
+    A missing number costs the same hashing as a wrong code, and both answer None, so the
+    public pages cannot be used to learn which numbers exist."""
+    from cases.services import check_public_code, hash_public_code
+
+    case = Case.objects.filter(number=number).select_related("case_type", "category").first()
+    if case is None:
+        hash_public_code(code)
+        return None
+    return case if check_public_code(case, code) else None
+
+
+def public_timeline(case: Case) -> list[dict]:
+    return [
+        {"at": e.at, "label": EventKind(e.kind).label,
+         "status": Status(e.to_status).label if e.to_status else ""}
+        for e in case.events.filter(kind__in=PUBLIC_KINDS).order_by("seq")
+    ]

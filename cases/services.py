@@ -21,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import classify, routing, selectors
+from cases import classify, permissions, routing, selectors
 from cases.choices import (
     AssignmentRole,
     Channel,
@@ -342,7 +342,8 @@ def _transition(case_id: int, action: str, actor, *, version: int | None, reason
         raise VersionConflict(
             _("case %(number)s was changed by someone else (version %(now)d, you had "
               "%(yours)d): reload it") % {"number": case.number, "now": case.version,
-                                          "yours": version})
+                                          "yours": version},
+            field="version")
     if case.status not in t.sources:
         raise TransitionNotAllowed(
             _("%(action)s is not allowed when the case is %(status)s")
@@ -355,21 +356,13 @@ def _transition(case_id: int, action: str, actor, *, version: int | None, reason
 
 
 def _check_role(case: Case, t: Transition, actor) -> None:
-    if actor.is_superuser:
+    # The one role rule, shared with the pages and the API that offer actions.
+    if permissions.may_take_role(actor, case, t):
         return
-    held = [r for r in t.roles if access.can_see_code(actor, case.area_code, [r])]
-    if t.own_unit or not held:
-        # Handlers act for a unit working the case, wherever the case lies.
-        units = _working_units(case)
-        held_for_unit = Membership.objects.filter(
-            person__user=actor, is_active=True, role__in=list(t.roles), unit_id__in=units
-        ).exists()
-        if t.own_unit and not held_for_unit and not (set(held) - {Role.HANDLER,
-                                                                  Role.GRID_WORKER}):
-            raise ActionForbidden(
-                _("only a unit working this case may %s it") % t.action, field="actor")
-        if not held and not held_for_unit:
-            raise ActionForbidden(_("your roles may not %s this case") % t.action, field="actor")
+    if t.own_unit:
+        raise ActionForbidden(
+            _("only a unit working this case may %s it") % t.action, field="actor")
+    raise ActionForbidden(_("your roles may not %s this case") % t.action, field="actor")
 
 
 def _working_units(case: Case) -> list[int]:
@@ -898,6 +891,15 @@ def comment_case(case_id: int, *, actor, reason: str, version: int | None = None
         raise CaseInputError({"reason": _("required")})
     return _simple("comment", EventKind.COMMENT, case_id, actor, version=version,
                    reason=reason, at=at)
+
+
+def mark_notifications_read(*, user, ids: list[int] | None = None) -> int:
+    """Mark the user's units' in-app notifications read (all unread when `ids` is None)."""
+    qs = selectors.unit_notifications(user).filter(read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return Notification.objects.filter(pk__in=list(qs.values_list("pk", flat=True))).update(
+        read_at=timezone.now())
 
 
 # -- personal data ----------------------------------------------------------------------------

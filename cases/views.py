@@ -30,7 +30,7 @@ from cases.forms import (
     add_case_error,
     error_summary,
 )
-from cases.models import Case, CaseEvent, CaseType, Notification
+from cases.models import Case, CaseEvent, CaseType
 from cases.permissions import available_actions, working_unit_ids
 from cases.workflow import TRANSITIONS
 from org import access
@@ -72,23 +72,6 @@ def _with_places(cases) -> list[Case]:
     return cases
 
 
-def unit_notifications(user):
-    """In-app notifications addressed to the user's units (and to the user)."""
-    units = selectors.user_unit_ids(user)
-    return (Notification.objects.filter(medium=Notification.Medium.IN_APP)
-            .filter(unit_id__in=units, recipient__isnull=True)
-            .select_related("case").order_by("-created_at"))
-
-
-def mark_notifications_read(user, ids: list[int] | None = None) -> int:
-    """Mark the user's units' notifications read (all unread ones when `ids` is None)."""
-    qs = unit_notifications(user).filter(read_at__isnull=True)
-    if ids is not None:
-        qs = qs.filter(pk__in=ids)
-    return Notification.objects.filter(pk__in=list(qs.values_list("pk", flat=True))).update(
-        read_at=timezone.now())
-
-
 # -- my work --------------------------------------------------------------------------------
 @login_required
 @require_GET
@@ -102,7 +85,7 @@ def inbox(request):
 
 
 def _notification_context(user) -> dict:
-    qs = unit_notifications(user)
+    qs = selectors.unit_notifications(user)
     return {"notifications": list(qs[:20]), "unread": qs.filter(read_at__isnull=True).count()}
 
 
@@ -115,7 +98,7 @@ def notifications_read(request):
             ids = [int(request.POST["id"])]
         except ValueError:
             return HttpResponse(_("id: must be a number"), status=400)
-    mark_notifications_read(request.user, ids)
+    services.mark_notifications_read(user=request.user, ids=ids)
     if request.headers.get("HX-Request"):
         return render(request, "cases/_notifications.html", _notification_context(request.user))
     return redirect("cases:inbox")
