@@ -85,8 +85,14 @@ def counts(s: Slice, by: str | None = None) -> dict:
     need_detail = s.filtered or by in ("case_type", "category", "channel")
     row_level = CHILD_LENGTH[level] if by == "child" else level
     out: dict = defaultdict(empty)
+    plan: list[list] = []
     for grain, a, b in split(s.start, s.end):
         source = _rollup_source(grain, need_detail, row_level, by)
+        if source is None and plan and plan[-1][0] is None and plan[-1][2] == a:
+            plan[-1][2] = b  # neighbouring ranges counted on the facts: one range
+        else:
+            plan.append([source, a, b])
+    for source, a, b in plan:
         if source is not None:
             _from_rollups(out, s, source, a, b, row_level, by)
         else:
@@ -133,21 +139,38 @@ def _from_rollups(out, s: Slice, source, a: date, b: date, level: int, by: str |
         _add(out[_norm(row[key])], row)
 
 
+# Below this code length an area holds few enough cases to count every anchor in one pass.
+ONE_PASS_LEVEL = 9
+
+
 def _from_facts(out, s: Slice, a: date, b: date, by: str | None):
     base = CaseFact.objects.using(s.using).filter(s.q_facts())
+    if by == "child":  # cases filed at this area itself belong to no child
+        base = base.alias(code_length=Length("area_code")).filter(
+            code_length__gte=CHILD_LENGTH[len(s.area)])
+
+    def within(anchor):
+        return Q(**{f"{anchor}__gte": a, f"{anchor}__lt": b})
+
+    if len(s.area) >= ONE_PASS_LEVEL and by not in ("month", "day"):
+        qs = base.filter(within(ANCHORS[0]) | within(ANCHORS[1]) | within(ANCHORS[2]))
+        aggregates = {f"n_{m.code}": Count("pk", filter=within(m.anchor) & m.q())
+                      for m in MEASURES.values()}
+        _collect(out, qs, aggregates, by, ANCHORS[0], len(s.area))
+        return
     for anchor in ANCHORS:
-        measures = MEASURES_BY_ANCHOR[anchor]
-        qs = base.filter(**{f"{anchor}__gte": a, f"{anchor}__lt": b})
-        aggregates = {f"n_{m.code}": Count("pk", filter=m.q()) for m in measures}
-        if by is None:
-            _add(out[None], qs.aggregate(**aggregates))
-            continue
-        if by == "child":  # cases filed at this area itself belong to no child
-            qs = qs.alias(code_length=Length("area_code")).filter(
-                code_length__gte=CHILD_LENGTH[len(s.area)])
-        qs = qs.annotate(k=_fact_key(by, anchor, len(s.area)))
-        for row in qs.values("k").annotate(**aggregates).order_by():
-            _add(out[_norm(row["k"])], row)
+        aggregates = {f"n_{m.code}": Count("pk", filter=m.q())
+                      for m in MEASURES_BY_ANCHOR[anchor]}
+        _collect(out, base.filter(within(anchor)), aggregates, by, anchor, len(s.area))
+
+
+def _collect(out, qs, aggregates, by, anchor, level):
+    if by is None:
+        _add(out[None], qs.aggregate(**aggregates))
+        return
+    qs = qs.annotate(k=_fact_key(by, anchor, level))
+    for row in qs.values("k").annotate(**aggregates).order_by():
+        _add(out[_norm(row["k"])], row)
 
 
 def _fact_key(by: str, anchor: str, level: int):

@@ -62,6 +62,8 @@ class CaseFact(models.Model):
                          condition=models.Q(state="open")),
             models.Index(fields=["area_code", "received_at"], name="fact_open_received",
                          condition=models.Q(state="open")),
+            models.Index(fields=["due_at"], name="fact_open_due_at",
+                         condition=models.Q(state="open")),
         ]
 
     def __str__(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 from django.db import connections, transaction
 from django.db.models import Count, F, IntegerField, Value
@@ -143,6 +143,7 @@ def rebuild(*, using: str = "default", say: Callable[[str], None] | None = None,
             chunk: int = 20_000) -> dict[str, float]:
     """Throw the facts and rollups away and build them again from the cases' events."""
     say = say or (lambda _m: None)
+    facts.set_database(using)
     facts.clear_caches()
     timings = {}
     t0 = time.perf_counter()
@@ -161,110 +162,152 @@ def rebuild(*, using: str = "default", say: Callable[[str], None] | None = None,
     return timings
 
 
-_FACT_COLUMNS = [f.column for f in CaseFact._meta.concrete_fields]
+_EVENTS_SQL = {
+    "postgresql": """SELECT case_id, kind, at::text, to_status,
+                            data->>'on_time', data->>'rating', data->>'outcome', seq
+                     FROM cases_caseevent ORDER BY case_id, seq""",
+    "sqlite": """SELECT case_id, kind, CAST(at AS TEXT), to_status,
+                        json_extract(data, '$.on_time'), json_extract(data, '$.rating'),
+                        json_extract(data, '$.outcome'), seq
+                 FROM cases_caseevent ORDER BY case_id, seq""",
+}
+_CASES_SQL = {
+    "postgresql": """SELECT id, area_code, case_type_id, category_id, channel,
+                            due_at::text, received_at::text
+                     FROM cases_case ORDER BY id""",
+    "sqlite": """SELECT id, area_code, case_type_id, category_id, channel,
+                        CAST(due_at AS TEXT), CAST(received_at AS TEXT)
+                 FROM cases_case ORDER BY id""",
+}
+# The only events whose time or data the fold keeps (see facts.apply_event).
+_TIMED = {"intake", "close", "rate"}
+
+
+def _moment(text: str | None) -> datetime | None:
+    """A stored time, from its text (exact to the microsecond, unlike a float)."""
+    if text is None:
+        return None
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _stream(conn, sql: str, name: str, chunk: int):
+    """Rows of `sql`, fetched in chunks (a server-side cursor on PostgreSQL)."""
+    if conn.vendor == "postgresql":
+        cursor = conn.connection.cursor(name=name)
+        cursor.itersize = chunk
+    else:
+        cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(chunk):
+            yield from rows
+    finally:
+        cursor.close()
 
 
 def _rebuild_facts(using: str, chunk: int, say) -> int:
-    from cases.models import Case, CaseEvent
-
+    """Fold every case's events (streamed in case order) into its fact, written in bulk."""
     conn = connections[using]
-    cases = (Case.objects.using(using).order_by("pk")
-             .values_list("pk", "area_code", "case_type_id", "category_id", "channel",
-                          "due_at", "received_at"))
-    events = (CaseEvent.objects.using(using).order_by("case_id", "seq")
-              .values_list("case_id", "kind", "at", "to_status", "data", "seq"))
+    conn.ensure_connection()
+    vendor = "postgresql" if conn.vendor == "postgresql" else "sqlite"
     writer = _FactWriter(conn, using)
-    ev_iter = iter(events.iterator(chunk_size=chunk))
-    pending = next(ev_iter, None)
+    events = _stream(conn, _EVENTS_SQL[vendor], "pingan_events", chunk)
+    pending = next(events, None)
     n = 0
-    for pk, area, type_id, cat_id, channel, due_at, received_at in cases.iterator(
-            chunk_size=chunk):
-        fact = facts.new_fact(pk)
+    apply, finish = facts.apply_event, facts.finish
+    for pk, area, type_id, cat_id, channel, due, received in _stream(
+            conn, _CASES_SQL[vendor], "pingan_cases", chunk):
+        fact = facts.Fact(pk)
         while pending is not None and pending[0] < pk:
-            pending = next(ev_iter, None)  # events of a vanished case: nothing to count
+            pending = next(events, None)  # events of a vanished case: nothing to count
         while pending is not None and pending[0] == pk:
-            facts.apply_event(fact, *pending[1:])
-            pending = next(ev_iter, None)
-        facts.finish(fact, area_code=area, case_type_id=type_id, category_id=cat_id,
-                     channel=channel, due_at=due_at, received_at=received_at)
+            _c, kind, at, to_status, on_time, rating, outcome, seq = pending
+            data = None
+            if kind == "close" and on_time is not None:
+                data = {"on_time": on_time in (True, 1, "true")}
+            elif kind == "rate":
+                data = {"rating": rating or ""}
+            elif kind == "resolve":
+                data = {"outcome": outcome or ""}
+            apply(fact, kind, _moment(at) if kind in _TIMED else None, to_status, data, seq)
+            pending = next(events, None)
+        finish(fact, area_code=area, case_type_id=type_id, category_id=cat_id,
+               channel=channel, due_at=_moment(due), received_at=_moment(received))
         writer.add(fact)
         n += 1
-        if n % 500_000 == 0:
+        if n % 1_000_000 == 0:
             say(f"  … {n} cases folded")
     writer.close()
     return n
 
 
 class _FactWriter:
-    """Writes fact rows in bulk: COPY on PostgreSQL, multi-row inserts elsewhere."""
+    """Writes fact rows in bulk: COPY on PostgreSQL, multi-row inserts elsewhere. In
+    batches, since the same connection is streaming the cases and events being folded."""
 
-    def __init__(self, conn, using: str):
-        self.conn, self.using = conn, using
-        self.batch: list[CaseFact] = []
-        self.copy = None
-        if conn.vendor == "postgresql":
-            conn.ensure_connection()
-            self.cursor = conn.connection.cursor()
-            cols = ", ".join(_FACT_COLUMNS)
-            self.copy_cm = self.cursor.copy(
-                f"COPY {CaseFact._meta.db_table} ({cols}) FROM STDIN")
-            self.copy = self.copy_cm.__enter__()
+    def __init__(self, conn, using: str, batch: int = 20_000):
+        self.conn, self.using, self.size = conn, using, batch
+        self.batch: list[facts.Fact] = []
 
-    def add(self, fact: CaseFact) -> None:
-        if self.copy is not None:
-            self.copy.write_row([getattr(fact, f.attname)
-                                 for f in CaseFact._meta.concrete_fields])
-            return
+    def add(self, fact: facts.Fact) -> None:
         self.batch.append(fact)
-        if len(self.batch) >= 2000:
+        if len(self.batch) >= self.size:
             self.flush()
 
     def flush(self) -> None:
-        CaseFact.objects.using(self.using).bulk_create(self.batch)
+        if not self.batch:
+            return
+        if self.conn.vendor == "postgresql":
+            cols = ", ".join(f.column for f in CaseFact._meta.concrete_fields)
+            with self.conn.connection.cursor() as cursor, cursor.copy(
+                    f"COPY {CaseFact._meta.db_table} ({cols}) FROM STDIN") as copy:
+                for fact in self.batch:
+                    copy.write_row(fact.row())
+        else:
+            CaseFact.objects.using(self.using).bulk_create([f.model() for f in self.batch])
         self.batch = []
 
     def close(self) -> None:
-        if self.copy is not None:
-            self.copy_cm.__exit__(None, None, None)
-            self.cursor.close()
-        else:
-            self.flush()
+        self.flush()
 
 
 def build_rollups_from_facts(using: str = "default") -> int:
     """Sum the facts into every materialised (grain, detail, level): GROUP BY in SQL, with
-    the same conditions (`Measure.q`) that drill-downs use."""
+    the same conditions (`Measure.q`) that drill-downs use; one INSERT per combination."""
     table = Rollup._meta.db_table
-    cols = KEY_COLUMNS + MEASURE_COLUMNS
-    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in MEASURE_COLUMNS)
+    keys = ["r_grain", "r_detail", "r_level", "r_area", "r_bucket", "r_type", "r_cat",
+            "r_channel"]
     conn = connections[using]
     for grain, detail, level in sorted(MATERIALISED):
+        parts, params = [], []
         for anchor in ANCHORS:
             qs = CaseFact.objects.using(using).filter(**{f"{anchor}__isnull": False})
             if level:
                 qs = qs.alias(code_length=Length("area_code")).filter(code_length__gte=level)
-            bucket = F(anchor) if grain == DAY else TruncMonth(anchor)
             qs = qs.annotate(
                 r_grain=Value(grain), r_detail=Value(detail), r_level=Value(level),
                 r_area=Substr("area_code", 1, level) if level else Value(""),
-                r_bucket=bucket,
+                r_bucket=F(anchor) if grain == DAY else TruncMonth(anchor),
                 r_type=F("case_type_id") if detail else Value(0, IntegerField()),
                 r_cat=F("category_id") if detail else Value(0, IntegerField()),
                 r_channel=F("channel") if detail else Value(""),
-            ).values("r_grain", "r_detail", "r_level", "r_area", "r_bucket", "r_type",
-                     "r_cat", "r_channel")
+            ).values(*keys)
             aggregates = {}
             for name in MEASURE_COLUMNS:
                 m = MEASURES[name]
                 aggregates[f"m_{name}"] = (Count("pk", filter=m.q()) if m.anchor == anchor
                                            else Value(0, IntegerField()))
-            qs = qs.annotate(**aggregates).order_by()
-            sql, params = qs.query.sql_with_params()
-            with conn.cursor() as cursor:
-                cursor.execute(
-                    f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM ({sql}) AS s "
-                    f"WHERE true ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET "
-                    f"{updates}", params)
+            sql, p = qs.annotate(**aggregates).order_by().query.get_compiler(
+                using=using).as_sql()
+            parts.append(sql)
+            params.extend(p)
+        sums = ", ".join(f"SUM(m_{name})" for name in MEASURE_COLUMNS)
+        with conn.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(KEY_COLUMNS + MEASURE_COLUMNS)}) "
+                f"SELECT {', '.join(keys)}, {sums} FROM ({' UNION ALL '.join(parts)}) AS u "
+                f"GROUP BY {', '.join(keys)}", params)
     return Rollup.objects.using(using).count()
 
 

@@ -13,6 +13,18 @@ class Command(BaseCommand):
         locate.add_argument("--grids", type=int, default=86_000)
         locate.add_argument("--points", type=int, default=1_000_000)
         locate.add_argument("--seed", type=int, default=86)
+        dash = sub.add_parser("dashboard", help=_(
+            "the dashboard from rollups against a plain GROUP BY, on PostgreSQL"))
+        dash.add_argument("--cases", type=int, default=10_000_000)
+        dash.add_argument("--grids", type=int, default=86_000)
+        dash.add_argument("--seed", type=int, default=2026)
+        dash.add_argument("--db", default="", help=_(
+            "PostgreSQL URL of the bench database (created if missing; default "
+            "postgresql://postgres@127.0.0.1:5432/pingan_bench)"))
+        dash.add_argument("--samples", type=int, default=100)
+        dash.add_argument("--naive-samples", type=int, default=40)
+        dash.add_argument("--reuse", action="store_true", help=_(
+            "keep the cases already generated when their number matches"))
         intake = sub.add_parser("intake", help=_(
             "intake over HTTP through the whole pipeline on PostgreSQL, against a bare insert"))
         intake.add_argument("--database-url", default="", help=_(
@@ -37,6 +49,20 @@ class Command(BaseCommand):
         crowd.add_argument("--seed", type=int, default=500)
 
     def handle(self, *args, **options):
+        if options["name"] == "dashboard":
+            from bench.dashboard import DEFAULT_URL, run
+
+            if options["cases"] < 1000 or options["grids"] < 10 or options["samples"] < 10:
+                raise CommandError(_("--cases must be ≥ 1000, --grids ≥ 10, --samples ≥ 10"))
+            figures = run(cases=options["cases"], grids=options["grids"],
+                          seed=options["seed"], url=options["db"] or DEFAULT_URL,
+                          samples=options["samples"], naive_samples=options["naive_samples"],
+                          reuse=options["reuse"], say=self.stderr.write)
+            self.stdout.write(
+                f"p95_ms={figures['p95_ms']:.1f} naive_ms={figures['naive_p95_ms']:.0f} "
+                f"speedup={figures['naive_p95_ms'] / figures['p95_ms']:.0f}"
+            )
+            return
         if options["name"] == "intake":
             from bench.intake import DEFAULT_URL
             from bench.intake import run as run_intake
