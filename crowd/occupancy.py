@@ -94,7 +94,9 @@ class ZoneOccupancy:
     the flow integration from then on.
     """
 
-    __slots__ = ("config", "t", "x", "P", "last_residual", "headcounts")
+    # The state is kept in plain floats: the filter runs once per reading for hundreds of
+    # zones a second, and 2×2 numpy arrays cost more in allocation than in arithmetic.
+    __slots__ = ("config", "t", "n", "b", "p00", "p01", "p11", "last_residual", "headcounts")
 
     def __init__(
         self,
@@ -105,10 +107,20 @@ class ZoneOccupancy:
     ) -> None:
         self.config = config or FilterConfig()
         self.t = float(t0)
-        self.x = np.array([float(occupancy), 0.0])
-        self.P = np.diag([float(std) ** 2, self.config.drift_std0**2])
+        self.n, self.b = float(occupancy), 0.0
+        self.p00, self.p01, self.p11 = float(std) ** 2, 0.0, self.config.drift_std0**2
         self.last_residual: float | None = None
         self.headcounts = 0
+
+    @property
+    def x(self) -> NDArray[np.float64]:
+        """The state [occupancy, drift rate]."""
+        return np.array([self.n, self.b])
+
+    @property
+    def P(self) -> NDArray[np.float64]:  # noqa: N802 - the filter's conventional name
+        """The state covariance."""
+        return np.array([[self.p00, self.p01], [self.p01, self.p11]])
 
     def _advance(self, t: float, net: float, passages: float) -> None:
         dt = float(t) - self.t
@@ -117,15 +129,13 @@ class ZoneOccupancy:
             # the drift term simply gets no extra time.
             dt = 0.0
         cfg = self.config
-        n, b = self.x
-        self.x = np.array([n + net - b * dt, b])
-        p00, p01, p11 = self.P[0, 0], self.P[0, 1], self.P[1, 1]
+        self.n = self.n + net - self.b * dt
+        p00, p01, p11 = self.p00, self.p01, self.p11
         # F P Fᵀ written out: cheaper than matrix products on a 2×2 and exact.
         q0 = cfg.count_variance_per_passage * passages + cfg.occupancy_noise * dt
-        n00 = p00 - 2 * dt * p01 + dt * dt * p11 + q0
-        n01 = p01 - dt * p11
-        n11 = p11 + cfg.drift_noise * dt
-        self.P = np.array([[n00, n01], [n01, n11]])
+        self.p00 = p00 - 2 * dt * p01 + dt * dt * p11 + q0
+        self.p01 = p01 - dt * p11
+        self.p11 = p11 + cfg.drift_noise * dt
         self.t = max(self.t, float(t))
 
     def flow(self, t: float, inflow: float, outflow: float) -> None:
@@ -149,19 +159,16 @@ class ZoneOccupancy:
         # A zero-σ headcount would make S singular when P₀₀ is also 0 (fresh filter);
         # a tenth of a person is "exact" for every practical purpose.
         r = max(float(std), 0.1) ** 2
-        p00, p01, p11 = self.P[0, 0], self.P[0, 1], self.P[1, 1]
+        p00, p01, p11 = self.p00, self.p01, self.p11
         s = p00 + r
         k0, k1 = p00 / s, p01 / s
-        residual = float(count) - self.x[0]
-        self.x = self.x + np.array([k0, k1]) * residual
-        self.P = np.array(
-            [
-                [p00 - k0 * p00, p01 - k0 * p01],
-                [p01 - k1 * p00, p11 - k1 * p01],
-            ]
-        )
-        # Symmetrise against round-off so the covariance stays a covariance.
-        self.P[0, 1] = self.P[1, 0] = 0.5 * (self.P[0, 1] + self.P[1, 0])
+        residual = float(count) - self.n
+        self.n += k0 * residual
+        self.b += k1 * residual
+        # P − K·[P₀₀, P₀₁], symmetrised against round-off so it stays a covariance.
+        self.p00 = p00 - k0 * p00
+        self.p01 = 0.5 * ((p01 - k0 * p01) + (p01 - k1 * p00))
+        self.p11 = p11 - k1 * p01
         self.last_residual = residual
         self.headcounts += 1
         return residual
@@ -169,17 +176,15 @@ class ZoneOccupancy:
     def estimate(self, t: float | None = None) -> OccupancyEstimate:
         """State at `t` (default: last update), extrapolating the drift without mutating."""
         dt = 0.0 if t is None else max(0.0, float(t) - self.t)
-        n, b = self.x
-        p00, p01, p11 = self.P[0, 0], self.P[0, 1], self.P[1, 1]
-        raw = n - b * dt
-        var = p00 - 2 * dt * p01 + dt * dt * p11 + self.config.occupancy_noise * dt
+        raw = self.n - self.b * dt
+        var = self.p00 - 2 * dt * self.p01 + dt * dt * self.p11 + self.config.occupancy_noise * dt
         return OccupancyEstimate(
             t=self.t + dt,
             occupancy=max(0.0, raw),
             std=math.sqrt(max(var, 0.0)),
-            drift_rate=float(b),
-            drift_std=math.sqrt(max(p11, 0.0)),
-            raw_occupancy=float(raw),
+            drift_rate=self.b,
+            drift_std=math.sqrt(max(self.p11, 0.0)),
+            raw_occupancy=raw,
         )
 
 

@@ -169,6 +169,9 @@ class VenueRuntime:
         self._index: ZoneIndex | None = None
         self._index_keys: list[str] = []
         self._restored: set[str] = set()
+        # Per sensor, the newest reading time stored by this process (crowd.services uses
+        # it to look up possible resends only).
+        self.stored_until: dict[str, float] = {}
 
     # ------------------------------------------------------------------ state
 
@@ -224,7 +227,7 @@ class VenueRuntime:
             self.engine.register_sensor(s.code, zone, t, s.silent_after_s)
         self.started = True
 
-    def _zone_index(self) -> ZoneIndex:
+    def zone_index(self) -> ZoneIndex:
         if self._index is None:
             self._index_keys = list(self.zones)
             self._index = ZoneIndex(
@@ -263,9 +266,9 @@ class VenueRuntime:
                 touched[key] = max(touched.get(key, r.t), r.t)
                 if r.t >= zl.last_obs_t:
                     zl.last_obs_t = r.t
-                    result.events += self.engine.observe(
-                        key, r.t, self.estimator.density(key), sensor_id=r.sensor.code
-                    )
+                    # occupancy.density() is for arrays; one zone is one division.
+                    density = max(0.0, self.estimator.zones[key].n) / zl.spec.usable_area_m2
+                    result.events += self.engine.observe(key, r.t, density, sensor_id=r.sensor.code)
         for key, t in touched.items():
             result.events += self._forecast(key, t)
             update = self.zone_update(key, t)
@@ -325,7 +328,7 @@ class VenueRuntime:
 
     def _apply_positions(self, r: CleanReading) -> list[str]:
         assert r.positions is not None
-        index = self._zone_index()
+        index = self.zone_index()
         counts = (
             index.count_xy(self.projection.to_xy(r.positions))
             if len(r.positions)

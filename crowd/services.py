@@ -18,12 +18,13 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import numpy as np
 import shapely
 from django.apps import apps
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -327,6 +328,8 @@ def _build_runtime(venue_id: int, version: int) -> VenueRuntime:
     ]
     sensors = [_sensor_spec(s) for s in venue.sensors.filter(is_active=True)]
     rt = VenueRuntime(venue.pk, version, (venue.center_lon, venue.center_lat), specs, sensors)
+    if any(s.kind == SensorKind.POSITIONS for s in sensors):
+        rt.zone_index()  # built now rather than on the first snapshot of positions
     # Warm start: each zone from its last snapshot, at the level of its open alert.
     open_levels = dict(
         Alert.objects.filter(
@@ -461,7 +464,34 @@ def _number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _validate(readings, actor, now: datetime) -> list[tuple[Sensor, datetime, CleanReading]]:
+class _SensorRow(NamedTuple):
+    pk: int
+    code: str
+    kind: str
+    venue_id: int
+    zone_id: int | None
+    from_zone_id: int | None
+    interval_s: float
+    silent_after_s: float
+    headcount_std_share: float
+    sample_share: float
+    area_code: str
+
+
+def _insert_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Rows (second column a datetime) in one executemany. Readings and snapshots are the
+    hot path — hundreds a second — and model instances cost more than the insert."""
+    qn = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(r[0], adapt(r[1]), *r[2:]) for r in rows])
+
+
+def _validate(readings, actor, now: datetime) -> list[tuple[_SensorRow, datetime, CleanReading]]:
     if not isinstance(readings, list):
         raise CrowdInputError({"readings": _("must be a list")})
     if not readings:
@@ -472,17 +502,19 @@ def _validate(readings, actor, now: datetime) -> list[tuple[Sensor, datetime, Cl
     codes = {
         r["sensor"] for r in readings if isinstance(r, dict) and isinstance(r.get("sensor"), str)
     }
+    # Plain rows of the columns needed: hundreds of sensors a second, and a venue's
+    # outline and its area's geometry are big JSON.
     sensors = {
-        s.code: s
-        for s in Sensor.objects.filter(
+        row[1]: _SensorRow(*row)
+        for row in Sensor.objects.filter(
             code__in=list(codes), is_active=True, venue__is_active=True
-        ).select_related("venue__area")
+        ).values_list(*_SensorRow._fields[:-1], "venue__area__code")
     }
     if actor is not None:
         sensors = {
             c: s
             for c, s in sensors.items()
-            if access.can_see_code(actor, s.venue.area.code, selectors.WRITE_ROLES)
+            if access.can_see_code(actor, s.area_code, selectors.WRITE_ROLES)
         }
     specs: dict[str, SensorSpec] = {}
     out = []
@@ -623,33 +655,49 @@ def ingest_readings(*, readings, actor=None, now: datetime | None = None) -> Ing
             stack.enter_context(rt.lock)
         try:
             with transaction.atomic():
-                stored = _existing(seen)
+                # Only a reading not newer than what this process stored last for its
+                # sensor can be a resend; the rest skip the lookup (the unique constraint
+                # still guards against another process having stored it).
+                maybe = set()
+                for rt in runtimes:
+                    for sensor, ts, clean in by_venue[rt.venue_id]:
+                        if clean.t <= rt.stored_until.get(sensor.code, -math.inf):
+                            maybe.add((sensor.pk, ts))
+                stored = _existing(maybe) if maybe else set()
                 result.duplicates += len(stored)
                 for rt in runtimes:
                     fresh = [it for it in by_venue[rt.venue_id] if (it[0].pk, it[1]) not in stored]
                     if not fresh:
                         continue
                     outcome = rt.apply([clean for _s, _t, clean in fresh])
-                    Reading.objects.bulk_create(
+                    _insert_rows(
+                        Reading,
+                        ("sensor_id", "ts", "inflow", "outflow", "count", "applied"),
                         [
-                            Reading(
-                                sensor_id=s.pk,
-                                ts=ts,
-                                inflow=c.inflow if c.count is None else None,
-                                outflow=c.outflow if c.count is None else None,
-                                count=c.count,
-                                applied=ok,
-                            )
+                            (s.pk, ts, None, None, c.count, ok)
+                            if c.count is not None
+                            else (s.pk, ts, c.inflow, c.outflow, None, ok)
                             for (s, ts, c), ok in zip(fresh, outcome.applied, strict=True)
                         ],
-                        batch_size=2000,
                     )
+                    for sensor, _ts, clean in fresh:
+                        if clean.t > rt.stored_until.get(sensor.code, -math.inf):
+                            rt.stored_until[sensor.code] = clean.t
                     result.accepted += len(fresh)
                     result.late += outcome.applied.count(False)
                     created = _store_outcome(rt, outcome.events, outcome.snapshots)
                     result.alerts += [a.pk for a in created]
                     updates = [_update_data(u) for u in outcome.updates.values()]
                     transaction.on_commit(_announcer(rt.venue_id, created, updates))
+        except IntegrityError as exc:
+            for rt in runtimes:
+                drop_runtime(rt.venue_id)
+            raise CrowdConflict(
+                _(
+                    "Some of these readings were stored meanwhile by another process; send the "
+                    "batch again (stored ones are then ignored)."
+                )
+            ) from exc
         except Exception:
             for rt in runtimes:
                 drop_runtime(rt.venue_id)
@@ -661,20 +709,31 @@ def _store_outcome(
     rt: VenueRuntime, evs: list[AlertEvent], snapshots: list[ZoneUpdate]
 ) -> list[Alert]:
     if snapshots:
-        ZoneState.objects.bulk_create(
+        _insert_rows(
+            ZoneState,
+            (
+                "zone_id",
+                "ts",
+                "occupancy",
+                "occupancy_std",
+                "density",
+                "level",
+                "net_rate",
+                "forecast_min",
+            ),
             [
-                ZoneState(
-                    zone_id=int(u.key),
-                    ts=selectors.epoch_to_datetime(u.t),
-                    occupancy=u.occupancy,
-                    occupancy_std=u.std,
-                    density=u.density,
-                    level=u.level,
-                    net_rate=u.net_rate,
-                    forecast_min=u.forecast_min,
+                (
+                    int(u.key),
+                    selectors.epoch_to_datetime(u.t),
+                    u.occupancy,
+                    u.std,
+                    u.density,
+                    u.level,
+                    u.net_rate,
+                    u.forecast_min,
                 )
                 for u in snapshots
-            ]
+            ],
         )
     if not evs:
         return []
@@ -977,7 +1036,8 @@ def tick(now: float | None = None) -> int:
     """Silent sensors and lapsed early warnings for every venue live in this process.
 
     `now` defaults to each venue's own clock (its newest reading, running on with the
-    wall clock). Returns how many alerts it stored. Harmless to call often."""
+    wall clock). Returns how many alerts it stored. Harmless to call often: a second
+    with nothing to record opens no transaction (on SQLite that would take the lock)."""
     with _registry_lock:
         runtimes = list(_runtimes.values())
     stored = 0
@@ -985,14 +1045,16 @@ def tick(now: float | None = None) -> int:
         with rt.lock:
             evs = rt.tick(now)
             venue_now = now if now is not None else rt.clock.now()
+            lapsing = _lapsing_early_warnings(rt.venue_id, venue_now)
+            if not evs and not lapsing.exists():
+                continue
             try:
                 with transaction.atomic():
                     created = _store_outcome(rt, evs, [])
-                    lapsed = _lapse_early_warnings(rt.venue_id, venue_now)
-                    if created or lapsed:
-                        transaction.on_commit(_announcer(rt.venue_id, created, []))
-                        if lapsed and not created:
-                            transaction.on_commit(lambda v=rt.venue_id: _publish_board_alerts(v))
+                    lapsed = lapsing.update(cleared_at=selectors.epoch_to_datetime(venue_now))
+                    transaction.on_commit(_announcer(rt.venue_id, created, []))
+                    if lapsed and not created:
+                        transaction.on_commit(lambda v=rt.venue_id: _publish_board_alerts(v))
             except Exception:
                 drop_runtime(rt.venue_id)
                 raise
@@ -1000,16 +1062,17 @@ def tick(now: float | None = None) -> int:
     return stored
 
 
-def _lapse_early_warnings(venue_id: int, venue_now: float | None) -> int:
+def _lapsing_early_warnings(venue_id: int, venue_now: float | None):
+    """Open early warnings older than their horizon (none when the venue has no clock)."""
     if venue_now is None:
-        return 0
+        return Alert.objects.none()
     cutoff = selectors.epoch_to_datetime(venue_now - EARLY_WARNING_TTL_S)
     return Alert.objects.filter(
         venue_id=venue_id,
         kind=AlertKind.EARLY_WARNING,
         cleared_at__isnull=True,
         raised_at__lt=cutoff,
-    ).update(cleared_at=selectors.epoch_to_datetime(venue_now))
+    )
 
 
 def _publish_board_alerts(venue_id: int) -> None:

@@ -8,7 +8,7 @@ import time_machine
 
 from crowd import events, selectors, services
 from crowd.errors import CrowdConflict, CrowdForbidden, CrowdInputError, CrowdNotFound
-from crowd.models import Alert, Dispatch, Reading, Responder, ZoneState
+from crowd.models import Alert, Dispatch, Reading, Responder
 
 from .conftest import T0, at
 
@@ -285,7 +285,8 @@ def test_a_failure_while_storing_leaves_nothing_behind_and_forgets_the_live_stat
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(ZoneState.objects, "bulk_create", broken)
+    # the readings are written, then storing the snapshots and alerts fails
+    monkeypatch.setattr(services, "_store_outcome", broken)
     with pytest.raises(RuntimeError):
         ingest([gate(t, 10) for t in range(11, 31)])
     monkeypatch.undo()
