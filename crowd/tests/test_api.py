@@ -37,6 +37,12 @@ def gate(t, n_in, n_out=0, sensor="lane-gate"):
 
 
 @pytest.fixture(autouse=True)
+def _in_english(client):
+    # The API answers in the caller's language; these tests read English messages.
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+@pytest.fixture(autouse=True)
 def _frozen():
     with time_machine.travel(NOW, tick=False):
         yield
