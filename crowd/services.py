@@ -92,6 +92,11 @@ def _bump_layout(venue_id: int) -> None:
     Venue.objects.filter(pk=venue_id).update(layout_version=F("layout_version") + 1)
 
 
+def mark_layout_changed(*, venue_id: int) -> None:
+    """Zones, exits or sensors were edited elsewhere (the admin): live processes rebuild."""
+    _bump_layout(venue_id)
+
+
 # ============================================================================ layout
 
 

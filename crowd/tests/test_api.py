@@ -131,3 +131,23 @@ def test_a_watcher_may_read_but_not_acknowledge(client, venue, operators):
     assert client.get(f"{BASE}/venues/{venue.code}/state").status_code == 200
     response = post(client, f"{BASE}/alerts/{alert.pk}/acknowledge")
     assert response.status_code == 403 and response.json()["code"] == "forbidden"
+
+
+def test_an_operator_takes_a_responder_off_duty_and_back(client, venue, operators, street):
+    r = services.add_responder(
+        code="u9",
+        name="九号单元",
+        kind="unit",
+        lon=venue.center_lon,
+        lat=venue.center_lat,
+        area=street,
+    )
+    client.force_login(operators["crowd"])
+    off = post(client, f"{BASE}/responders/{r.pk}/duty", {"on_duty": False})
+    assert off.status_code == 200 and off.json()["status"] == "off_duty"
+    assert post(client, f"{BASE}/responders/{r.pk}/duty", {"on_duty": True}).json()["status"] == (
+        "available"
+    )
+    assert post(client, f"{BASE}/responders/{r.pk}/duty", {"on_duty": "maybe"}).status_code == 400
+    client.force_login(operators["far"])
+    assert post(client, f"{BASE}/responders/{r.pk}/duty", {"on_duty": False}).status_code == 404

@@ -114,3 +114,18 @@ def test_under_asgi_the_stream_is_asynchronous_and_starts_with_the_state(venue, 
 def test_the_board_and_stream_need_a_login(client, venue, name):
     response = client.get(reverse(name, kwargs={"venue": venue.code}))
     assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_editing_a_zone_in_the_admin_makes_live_processes_rebuild(venue, rf):
+    from django.contrib import admin
+
+    from crowd.admin import ZoneAdmin
+    from crowd.models import Zone
+
+    services.ingest_readings(readings=fill_lane(1, 11), now=NOW)
+    old = services.runtime_for(venue.pk)
+    zone = venue.lane
+    zone.alert = 3.2
+    ZoneAdmin(Zone, admin.site).save_model(rf.post("/"), zone, None, True)
+    assert services.runtime_for(venue.pk) is not old
+    assert services.runtime_for(venue.pk).engine.config_for(str(zone.pk)).thresholds[2] == 3.2
