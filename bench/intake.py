@@ -117,6 +117,40 @@ class Server:
                 self.process.wait()
 
 
+def _proc_cpu(pid: int) -> tuple[int, float] | None:
+    """(session id, user + system CPU seconds) of a live process, from /proc (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    return int(fields[3]), (int(fields[11]) + int(fields[12])) / ticks
+
+
+class CpuMeter:
+    """CPU seconds spent by the server's processes and by PostgreSQL's backends for the bench
+    database: what a request costs whatever else shares the cores."""
+
+    def __init__(self, server: Server, url: str):
+        self.server, self.url = server, url
+
+    def read(self) -> tuple[float, float]:
+        import psycopg
+
+        app = 0.0
+        for entry in Path("/proc").iterdir():
+            found = _proc_cpu(int(entry.name)) if entry.name.isdigit() else None
+            if found is not None and found[0] == self.server.process.pid:
+                app += found[1]
+        name = urlsplit(self.url).path.lstrip("/")
+        with psycopg.connect(self.url) as conn:
+            pids = [r[0] for r in conn.execute(
+                "select pid from pg_stat_activity where datname = %s and pid <> "
+                "pg_backend_pid()", [name]).fetchall()]
+        db = sum(found[1] for pid in pids if (found := _proc_cpu(pid)) is not None)
+        return app, db
+
+
 # -- the requests -------------------------------------------------------------------------------
 def grid_polygons(url: str) -> list:
     import psycopg
@@ -317,17 +351,31 @@ def run(*, url: str = DEFAULT_URL, requests: int = 2000, concurrency: int = 8,
         warmup = asyncio.run(closed_loop("warm-up", warm, port, concurrency, say))
         if warmup.errors:
             raise RuntimeError("warm-up failed: " + warmup.errors[0])
+        meter = CpuMeter(server, url)
+        before = meter.read()
         pipeline = asyncio.run(closed_loop(
             "pipeline", http_requests("/api/v1/cases", bodies[60:60 + requests], token, port),
             port, concurrency, say))
+        after = meter.read()
+        cpu_pipeline = [(b - a) / max(1, pipeline.ok) * 1000 for a, b in zip(before, after,
+                                                                             strict=True)]
         say(f"pipeline: {pipeline.ok} cases in {pipeline.seconds:.1f} s = "
             f"{pipeline.rate:.0f}/s; p50 {pipeline.percentile(50):.0f} ms, p99 "
-            f"{pipeline.percentile(99):.0f} ms under full load")
+            f"{pipeline.percentile(99):.0f} ms under full load; CPU a case: server "
+            f"{cpu_pipeline[0]:.1f} ms, PostgreSQL {cpu_pipeline[1]:.1f} ms")
         bare = asyncio.run(closed_loop(
             "bare insert", http_requests("/bench/bare-cases", bodies[60:60 + requests], token,
                                          port), port, concurrency, say))
+        cpu_bare = [(b - a) / max(1, bare.ok) * 1000 for a, b in zip(after, meter.read(),
+                                                                     strict=True)]
         say(f"bare insert: {bare.ok} rows in {bare.seconds:.1f} s = {bare.rate:.0f}/s; "
-            f"p50 {bare.percentile(50):.0f} ms")
+            f"p50 {bare.percentile(50):.0f} ms; CPU a row: server {cpu_bare[0]:.1f} ms, "
+            f"PostgreSQL {cpu_bare[1]:.1f} ms")
+        cores = os.cpu_count() or 1
+        say(f"on {cores} cores of its own (load generator aside) that CPU would allow about "
+            f"{cores * 1000 / sum(cpu_pipeline):.0f} cases/s through the pipeline and "
+            f"{cores * 1000 / sum(cpu_bare):.0f} bare rows/s (ratio "
+            f"{sum(cpu_bare) / sum(cpu_pipeline):.2f})")
         paced = asyncio.run(open_loop(
             f"pipeline at {rate:.0f}/s",
             http_requests("/api/v1/cases", bodies[60 + requests:], token, port), port, rate,
