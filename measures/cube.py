@@ -44,7 +44,7 @@ class Slice:
         return bool(self.case_types or self.categories or self.channel)
 
     def q_facts(self) -> Q:
-        q = Q(area_code__startswith=self.area) if self.area else Q()
+        q = inside(self.area)
         if self.case_types:
             q &= Q(case_type_id__in=self.case_types)
         if self.categories:
@@ -52,6 +52,25 @@ class Slice:
         if self.channel:
             q &= Q(channel=self.channel)
         return q
+
+
+def code_after(prefix: str) -> str | None:
+    """The smallest digit string above every code starting with `prefix`; None when no
+    code can follow (the prefix is all nines)."""
+    digits = prefix.rstrip("9")
+    if not digits:
+        return None
+    return digits[:-1] + str(int(digits[-1]) + 1)
+
+
+def inside(prefix: str, field: str = "area_code") -> Q:
+    """Codes inside an area, as a range (`prefix` ≤ code < the next prefix) that a plain
+    b-tree index answers on every database and collation, unlike LIKE 'prefix%'."""
+    if not prefix:
+        return Q()
+    q = Q(**{f"{field}__gte": prefix})
+    after = code_after(prefix)
+    return q & Q(**{f"{field}__lt": after}) if after else q
 
 
 def empty() -> Counts:
@@ -118,8 +137,7 @@ def _from_rollups(out, s: Slice, source, a: date, b: date, level: int, by: str |
     grain, detail = source
     qs = Rollup.objects.using(s.using).filter(grain=grain, detail=detail, level=level,
                                               bucket__gte=a, bucket__lt=b)
-    qs = qs.filter(area_code__startswith=s.area) if by == "child" else qs.filter(
-        area_code=s.area)
+    qs = qs.filter(inside(s.area)) if by == "child" else qs.filter(area_code=s.area)
     if s.case_types:
         qs = qs.filter(case_type_id__in=s.case_types)
     if s.categories:
