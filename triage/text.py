@@ -7,6 +7,8 @@ import threading
 import unicodedata
 
 _WS = re.compile(r"\s+")
+# Control and zero-width characters (pasted from web pages and Word) are invisible noise.
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 # Anonymised places (A市, A3区, K8县, …) and raw numbers carry no topic; collapsing them
 # keeps the vocabulary about *what* is reported, not *where* or *how many*.
 _PLACE = re.compile(r"(?<![A-Za-z])[A-Z]\d{0,2}(?=[市区县])")
@@ -17,10 +19,12 @@ _jieba_ready = False
 
 
 def clean(text: str | None) -> str:
-    """Normalise width (NFKC: full-width spaces/letters/digits → ASCII) and collapse whitespace."""
+    """NFKC (full-width spaces/letters/digits → ASCII), whitespace runs → one space,
+    control and zero-width characters dropped."""
     if not text:
         return ""
     text = unicodedata.normalize("NFKC", str(text))
+    text = _INVISIBLE.sub("", _WS.sub(" ", text))
     return _WS.sub(" ", text).strip()
 
 

@@ -33,3 +33,7 @@ def test_a_document_keeps_title_and_body_words_apart():
     assert doc.title == "物业乱收费"
     assert doc.body == "小区 停车费太高"
     assert "物业" in doc.title_words and "停车费" in doc.body_words
+
+
+def test_cleaning_drops_control_and_zero_width_characters():
+    assert clean("楚江\u200b新区\x00 A\ufeff市\r\n") == "楚江新区 A市"
