@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
@@ -106,6 +107,7 @@ def board(request, venue: str):
             "state": state,
             "labels": labels(),
             "wall": request.GET.get("wall") == "1",
+            "time_zone": settings.TIME_ZONE,
             "can_write": selectors.can_write(request.user, v),
         },
     )

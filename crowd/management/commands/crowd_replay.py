@@ -50,6 +50,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         from crowd import replay
         from crowd.demo import VENUE_CODE
+        from crowd.errors import CrowdError
 
         if options["minutes"] <= 0 or options["speed"] < 0 or options["tick"] <= 0:
             raise CommandError(_("--minutes and --tick must be positive, --speed at least 0"))
@@ -63,31 +64,34 @@ class Command(BaseCommand):
         ensure_demo_org(Area.objects.get(code=DEMO_DIVISION))
 
         def play():
-            summary = replay.run(
-                minutes=options["minutes"],
-                speed=options["speed"],
-                start=options["start"],
-                end=options["end"],
-                tick_s=options["tick"],
-                seed=options["seed"],
-                say=self.stdout.write,
-            )
-            kinds = ", ".join(f"{k} {n}" for k, n in sorted(summary.alerts.items()))
-            self.stdout.write(
-                _(
-                    "Replayed %(ticks)d batches, %(readings)d readings in %(wall).0f s; peak "
-                    "%(peak)s people at %(at)s; alerts: %(kinds)s; cases: %(cases)s"
+            try:
+                summary = replay.run(
+                    minutes=options["minutes"],
+                    speed=options["speed"],
+                    start=options["start"],
+                    end=options["end"],
+                    tick_s=options["tick"],
+                    seed=options["seed"],
+                    say=self.stdout.write,
                 )
-                % {
-                    "ticks": summary.ticks,
-                    "readings": summary.readings,
-                    "wall": summary.wall_s,
-                    "peak": f"{summary.peak_people:,}",
-                    "at": summary.peak_at,
-                    "kinds": kinds or "-",
-                    "cases": ", ".join(summary.cases) or "-",
-                }
-            )
+                kinds = ", ".join(f"{k} {n}" for k, n in sorted(summary.alerts.items()))
+                self.stdout.write(
+                    _(
+                        "Replayed %(ticks)d batches, %(readings)d readings in %(wall).0f s; peak "
+                        "%(peak)s people at %(at)s; alerts: %(kinds)s; cases: %(cases)s"
+                    )
+                    % {
+                        "ticks": summary.ticks,
+                        "readings": summary.readings,
+                        "wall": summary.wall_s,
+                        "peak": f"{summary.peak_people:,}",
+                        "at": summary.peak_at,
+                        "kinds": kinds or "-",
+                        "cases": ", ".join(summary.cases) or "-",
+                    }
+                )
+            except CrowdError as exc:
+                self.stderr.write(_("Replay stopped: %s") % exc.message)
 
         if options["no_serve"]:
             play()

@@ -25,11 +25,10 @@
   }
   const venueLayer = L.layerGroup().addTo(map);
   const zoneLayer = L.layerGroup().addTo(map);
-  const arrowLayer = L.layerGroup().addTo(map);
   const responderLayer = L.layerGroup().addTo(map);
 
   let state = null;
-  const zones = new Map(); // id → {zone, state, layer, arrow}
+  const zones = new Map(); // id → {zone, state, layer}
   const alerts = new Map();
   const responders = new Map(); // id → {data, marker}
   const dispatches = new Map();
@@ -44,7 +43,8 @@
   function hhmmss(iso) {
     if (!iso) return "–";
     const d = new Date(iso);
-    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit",
+                                      hour12: false, timeZone: config.timeZone || undefined });
   }
   function pct(x) { return x === null || x === undefined ? "–" : (100 * x).toFixed(1) + "%"; }
   function csrf() {
@@ -73,27 +73,26 @@
     return { color: COLORS[level], weight: level >= 3 ? 4 : 2, fillColor: COLORS[level],
              fillOpacity: 0.25 + 0.1 * level };
   }
+  // The forecast arrow: ▲ filling (with the minutes to the next level when within the
+  // hour), ▼ draining, nothing when steady.
   function arrowText(s) {
     if (!s) return "";
     if (s.net_rate > 0.05) {
+      const soon = s.forecast_min !== null && s.forecast_min !== undefined && s.forecast_min <= 60;
       const to = s.next_level !== null && s.next_level !== undefined ? L10N.level[s.next_level] : "";
-      return s.forecast_min !== null && s.forecast_min !== undefined
-        ? `▲ ${Math.round(s.forecast_min)} ${L10N.min} → ${to}` : "▲";
+      return soon ? `▲ ${Math.round(s.forecast_min)} ${L10N.min} → ${to}` : "▲";
     }
     if (s.net_rate < -0.05) return "▼";
     return "";
   }
+  function trend(s) { return !s ? "" : s.net_rate > 0.05 ? "up" : s.net_rate < -0.05 ? "down" : ""; }
   function drawZones() {
     zoneLayer.clearLayers();
-    arrowLayer.clearLayers();
     zones.clear();
     state.zones.forEach((z) => {
       const layer = L.geoJSON(z.geometry, { style: zoneStyle(0) }).addTo(zoneLayer);
-      layer.bindTooltip("", { permanent: true, direction: "center", className: "zone-label" });
-      const arrow = L.marker([z.center[1], z.center[0]], {
-        icon: L.divIcon({ className: "zone-arrow", html: "", iconSize: null }), interactive: false,
-      }).addTo(arrowLayer);
-      zones.set(z.id, { zone: z, state: null, layer, arrow });
+      layer.bindTooltip(escapeHtml(z.name), { permanent: true, direction: "center", className: "zone-label" });
+      zones.set(z.id, { zone: z, state: null, layer });
     });
     (state.states || []).forEach(updateZone);
   }
@@ -103,13 +102,10 @@
     entry.state = s;
     const level = s.level || 0;
     entry.layer.setStyle(zoneStyle(level));
-    entry.layer.setTooltipContent(
-      `<b>${escapeHtml(entry.zone.name)}</b><br>${s.density.toFixed(2)} ${L10N.per_m2}`);
     const arrow = arrowText(s);
-    entry.arrow.setIcon(L.divIcon({
-      className: "zone-arrow" + (s.net_rate > 0.05 ? " up" : s.net_rate < -0.05 ? " down" : ""),
-      html: escapeHtml(arrow), iconSize: null,
-    }));
+    entry.layer.setTooltipContent(
+      `<b>${escapeHtml(entry.zone.name)}</b><br>${s.density.toFixed(2)} ${L10N.per_m2}`
+      + (arrow ? `<br><span class="zone-arrow ${trend(s)}">${escapeHtml(arrow)}</span>` : ""));
   }
   function renderZoneTable() {
     const rows = [...zones.values()].sort((a, b) =>
@@ -123,7 +119,7 @@
       tr.append(name,
         el("td", { class: "num" }, s ? s.density.toFixed(2) : "–"),
         el("td", { class: "num" }, s ? s.occupancy.toLocaleString() : "–"),
-        el("td", {}, arrowText(s)));
+        el("td", { class: `zone-arrow ${trend(s)}` }, arrowText(s)));
       return tr;
     }));
   }
@@ -188,7 +184,7 @@
     const old = responders.get(r.id);
     if (old) responderLayer.removeLayer(old.marker);
     const marker = L.circleMarker([r.lat, r.lon], {
-      radius: r.kind === "station" ? 7 : 5, color: "#fff", weight: 1.5,
+      radius: r.kind === "station" ? 5 : 3, color: "#fff", weight: 1,
       fillColor: STATUS_COLORS[r.status] || "#718096", fillOpacity: 0.95,
     }).bindTooltip(`${escapeHtml(r.name)} · ${L10N.status[r.status]} · ${L10N.responder_kind[r.kind]} ×${r.team_size}`);
     marker.addTo(responderLayer);
