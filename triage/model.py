@@ -20,6 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from .features import Doc, TaxonomyFeatures, TfidfBlocks, make_doc, make_docs
+from .text import warm_up
 
 MAGIC = b"PINGAN-TRIAGE\n"
 FORMAT_VERSION = 1
@@ -320,6 +321,7 @@ class TriageModel:
             raise TriageModelError(
                 _("Triage model %(path)s is corrupt: %(error)s") % {"path": path, "error": exc}
             ) from exc
+        warm_up()  # jieba's ~1 s dictionary load here, not in the first intake request
         return model
 
 

@@ -49,6 +49,11 @@ def _jieba():
     return jieba
 
 
+def warm_up() -> None:
+    """Load jieba's dictionary now (idempotent), so no request pays for it."""
+    _jieba()
+
+
 def words(text: str) -> list[str]:
     """jieba words of an already normalised text, without spaces and lone punctuation."""
     jieba = _jieba()
