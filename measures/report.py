@@ -90,9 +90,8 @@ class Card:
 
 
 def kpi_cards(s: Slice, period: Period, codes=CARD_KPIS) -> dict[str, Card]:
-    now_counts = cube.counts(s)
-    before = cube.counts(retime(s, period.year_before()))
-    prev = cube.counts(retime(s, period.previous()))
+    now_counts, before, prev = cube.counts_many(
+        [s, retime(s, period.year_before()), retime(s, period.previous())])
     return {c: Card(figure(c, now_counts), figure(c, before), figure(c, prev)) for c in codes}
 
 
@@ -114,8 +113,18 @@ def overdue_cases(s: Slice, now: datetime, limit: int = OVERDUE_LIST) -> list[Ca
     return [by_id[i] for i in ids if i in by_id]
 
 
+_TOP_CACHE: dict[str, tuple[float, dict[int, int]]] = {}
+TOP_CACHE_SECONDS = 60
+
+
 def top_category_of(using: str = "default") -> dict[int, int]:
-    """Each category's top-level ancestor (0 stays 0: no category)."""
+    """Each category's top-level ancestor (0 stays 0: no category); cached for a minute,
+    the catalogue changes rarely."""
+    import time
+
+    cached = _TOP_CACHE.get(using)
+    if cached and time.monotonic() - cached[0] < TOP_CACHE_SECONDS:
+        return cached[1]
     parents = dict(Category.objects.using(using).values_list("pk", "parent_id"))
     out = {0: 0}
     for pk in parents:
@@ -123,6 +132,7 @@ def top_category_of(using: str = "default") -> dict[int, int]:
         while parents.get(node):
             node = parents[node]
         out[pk] = node
+    _TOP_CACHE[using] = (time.monotonic(), out)
     return out
 
 
@@ -142,8 +152,10 @@ def trend(s: Slice, period: Period) -> dict:
     """Monthly counts for the twelve months ending with the period's last month."""
     end = add_months(month_start(period.last), 1)
     start = add_months(end, -12)
-    return cube.counts(Slice(s.area, start, end, s.case_types, s.categories, s.channel,
-                             s.using), "month")
+    got = cube.counts(Slice(s.area, start, end, s.case_types, s.categories, s.channel,
+                            s.using), "month")
+    return {add_months(start, i): got.get(add_months(start, i)) or cube.empty()
+            for i in range(12)}
 
 
 def dashboard(area: str, period: Period, filters: Filters = Filters(), *,

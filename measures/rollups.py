@@ -153,6 +153,10 @@ def rebuild(*, using: str = "default", say: Callable[[str], None] | None = None,
         n = _rebuild_facts(using, chunk, say)
         timings["facts_s"] = time.perf_counter() - t0
         say(f"facts: {n} cases folded in {timings['facts_s']:.1f} s")
+        if connections[using].vendor == "postgresql":
+            # keep each area's facts together on disk: an area's figures read few pages
+            with connections[using].cursor() as cursor:
+                cursor.execute(f"CLUSTER {CaseFact._meta.db_table} USING fact_area_received")
         t1 = time.perf_counter()
         rows = build_rollups_from_facts(using)
         timings["rollups_s"] = time.perf_counter() - t1

@@ -21,8 +21,8 @@
   const t = data.trend;
   chart("trend-chart", {
     tooltip: { trigger: "axis" },
-    legend: { textStyle: { color: text } },
-    grid: { left: 40, right: 40, top: 40, bottom: 30 },
+    legend: { top: 0, textStyle: { color: text } },
+    grid: { left: 40, right: 45, top: 36, bottom: 24 },
     xAxis: { type: "category", data: t.months },
     yAxis: [{ type: "value" }, { type: "value", max: 100, axisLabel: { formatter: "{value}%" } }],
     series: [
