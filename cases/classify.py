@@ -68,31 +68,32 @@ def keyword_proposal(title: str, text: str, *, case_type_id: int | None = None) 
 
 
 def _from_model(title: str, text: str, case_type_id: int | None) -> Proposal | None:
-    path = getattr(settings, "PINGAN_TRIAGE_MODEL", "")
-    if not path:
+    """The trained model's proposal mapped onto our catalogue, or None (then: keyword rules).
+
+    The model predicts category names (e.g. 城乡建设); a name that is not an active category
+    of the case's type gives None, so a model trained elsewhere never forces a wrong type."""
+    from triage.service import get_model
+
+    model = get_model()  # None when missing or corrupt (logged once per file version)
+    if model is None:
         return None
     try:
-        from triage.service import propose_category
-    except ImportError:
-        return None
-    try:
-        result = propose_category(title, text, threshold=settings.PINGAN_TRIAGE_THRESHOLD)
+        proposal = model.propose(title, text)
     except Exception:  # a broken model must never stop intake
         log.exception("triage model failed; falling back to keyword rules")
         return None
-    label = getattr(result, "category", None) or getattr(getattr(result, "proposal", None),
-                                                           "category", None)
-    if not label:
+    if not proposal.category:
         return None
-    category = Category.objects.filter(is_active=True).filter(name=label).first() or \
-        Category.objects.filter(is_active=True, code=label).first()
-    if category is None or (case_type_id and category.case_type_id != case_type_id):
+    qs = Category.objects.filter(is_active=True)
+    if case_type_id:
+        qs = qs.filter(case_type_id=case_type_id)
+    category = qs.filter(name=proposal.category).order_by("code").first() or \
+        qs.filter(code=proposal.category).first()
+    if category is None:
         return None
-    proposal = getattr(result, "proposal", result)
     return Proposal(
-        category, float(getattr(proposal, "confidence", 0.0)),
-        reasons=[r[0] if isinstance(r, (tuple, list)) else str(r)
-                 for r in getattr(proposal, "reasons", [])][:5],
-        alternatives=list(getattr(proposal, "alternatives", []))[:3],
+        category, float(proposal.confidence),
+        reasons=[r[0] if isinstance(r, (tuple, list)) else str(r) for r in proposal.reasons][:5],
+        alternatives=[(c, float(p)) for c, p in proposal.alternatives][:3],
         source="model",
     )

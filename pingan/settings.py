@@ -158,6 +158,8 @@ if not DEBUG and env_bool("PINGAN_HTTPS", False):
 
 # Triage: a proposal at or above this confidence is pre-filled; below it a person picks.
 PINGAN_TRIAGE_THRESHOLD = float(os.environ.get("PINGAN_TRIAGE_THRESHOLD", "0.6"))
+# The trained category model (`pingan train-triage`); without one, keyword rules answer.
+# Unset: var/triage/model.joblib if it exists, else keyword rules only.
 PINGAN_TRIAGE_MODEL = os.environ.get("PINGAN_TRIAGE_MODEL", "")
 # Cases whose point lies outside every grid go to this district's center.
 PINGAN_DISTRICT_CODE = os.environ.get("PINGAN_DISTRICT_CODE", "500103")
