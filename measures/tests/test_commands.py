@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 
+from cases.models import Case
 from measures import rollups
 from measures.models import Rollup
 from measures.tests.scenarios import populate
@@ -20,4 +21,4 @@ def test_rebuild_rollups_gives_the_same_rows_after_they_were_lost(users):
     out = io.StringIO()
     call_command("rebuild_rollups", stdout=out, stderr=io.StringIO())
     assert rollups.rollup_snapshot() == live
-    assert "12" in out.getvalue() or "13" in out.getvalue()
+    assert str(Case.objects.count()) in out.getvalue()
