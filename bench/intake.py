@@ -210,8 +210,11 @@ def http_requests(path: str, bodies: list[bytes], token: str, port: int) -> list
 class Connection:
     """One keep-alive HTTP/1.1 connection: send a prepared request, read one response."""
 
+    IDLE_LIMIT = 3.0  # uvicorn closes a keep-alive connection after 5 s without a request
+
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
         self.reader, self.writer = reader, writer
+        self.used = time.perf_counter()
 
     @classmethod
     async def open(cls, port: int) -> Connection:
@@ -221,6 +224,7 @@ class Connection:
     async def send(self, raw: bytes) -> tuple[int, bytes]:
         self.writer.write(raw)
         head = await self.reader.readuntil(b"\r\n\r\n")
+        self.used = time.perf_counter()
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split(" ", 2)[1])
         headers = {k.strip().lower(): v.strip() for k, _, v in
@@ -292,7 +296,13 @@ async def closed_loop(label: str, requests: list[bytes], port: int, concurrency:
             for raw in pending:
                 run.sent += 1
                 t0 = time.perf_counter()
-                status, body = await conn.send(raw)
+                try:
+                    status, body = await conn.send(raw)
+                except (asyncio.IncompleteReadError, ConnectionError) as exc:
+                    conn.close()
+                    run.record(0, f"connection lost: {exc!r}".encode(), time.perf_counter() - t0)
+                    conn = await Connection.open(port)
+                    continue
                 run.record(status, body, time.perf_counter() - t0)
         finally:
             conn.close()
@@ -313,9 +323,18 @@ async def open_loop(label: str, requests: list[bytes], port: int, rate: float, s
 
     async def one(raw: bytes, due: float):
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        conn = idle.pop() if idle else await Connection.open(port)
+        conn = idle.pop() if idle else None
+        if conn is None or time.perf_counter() - conn.used > Connection.IDLE_LIMIT:
+            if conn is not None:
+                conn.close()
+            conn = await Connection.open(port)
         run.sent += 1
-        status, body = await conn.send(raw)
+        try:
+            status, body = await conn.send(raw)
+        except (asyncio.IncompleteReadError, ConnectionError) as exc:
+            conn.close()
+            run.record(0, f"connection lost: {exc!r}".encode(), time.perf_counter() - due)
+            return
         run.record(status, body, time.perf_counter() - due)
         idle.append(conn)
 
