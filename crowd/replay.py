@@ -27,6 +27,7 @@ import shapely
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crowd import services
 from crowd.demo import CRUSH_ZONE, VENUE_CODE, ZONES, ensure_demo_responders, ensure_nye_venue
@@ -220,12 +221,11 @@ def run(
     summary = ReplaySummary()
     compression = EVENING_HOURS * 3600 / (minutes * 60) * (speed or 1.0)
     zone_names = dict(venue.zones.values_list("pk", "name"))
+    zone_names_by_code = dict(venue.zones.values_list("code", "name"))
     announced_control = False
     wall0 = time.monotonic()
-    say(
-        f"{evening.at(start_h):%Y-%m-%d %H:%M} → {evening.at(end_h):%H:%M}, "
-        f"{compression:.0f}× " + ("(as fast as possible)" if speed == 0 else "")
-    )
+    pace = _("as fast as possible") if speed == 0 else _("%.0f× faster than life") % compression
+    say(f"{evening.at(start_h):%Y-%m-%d %H:%M} → {evening.at(end_h):%H:%M}, {pace}")
     try:
         for h, batch in evening.ticks(start_h, end_h):
             if stop is not None and stop.is_set():
@@ -236,7 +236,11 @@ def run(
                     time.sleep(lag)
             if not announced_control and h >= FLOW_CONTROL_H:
                 announced_control = True
-                say(f"{evening.at(h):%H:%M:%S}  flow control at 八一路好吃街: entrances held")
+                say(
+                    f"{evening.at(h):%H:%M:%S}  "
+                    + _("flow control at %(zone)s: entrances held")
+                    % {"zone": zone_names_by_code[CRUSH_ZONE]}
+                )
             result = services.ingest_readings(readings=batch)
             summary.ticks += 1
             summary.readings += len(batch)
@@ -248,13 +252,16 @@ def run(
                 if alert.kind in ("raise", "escalate", "clear"):
                     say(
                         f"{evening.at(h):%H:%M:%S}  {zone_names.get(alert.zone_id, '-')}: "
-                        f"{alert.kind} → {alert.get_level_display()} "
+                        f"{alert.get_kind_display()} → {alert.get_level_display()} "
                         f"({alert.density or 0:.2f} p/m²)"
                     )
             if on_tick is not None:
                 on_tick(h)
             if summary.ticks % max(1, round(900 / tick_s)) == 0:
-                say(f"{evening.at(h):%H:%M}  {people:,} people in the zones")
+                say(
+                    f"{evening.at(h):%H:%M}  "
+                    + _("%(people)s people in the zones") % {"people": f"{people:,}"}
+                )
         services.pause_venue(venue.pk)
         summary.cases = sorted(
             set(

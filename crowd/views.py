@@ -12,7 +12,7 @@ import time
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.handlers.asgi import ASGIRequest
-from django.http import Http404, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -168,7 +168,7 @@ def _answer(request, v, data: dict | None = None, error: CrowdError | None = Non
             )
         if error.status == 404:
             raise Http404(error.message)
-        return HttpResponseBadRequest(error.message)
+        return HttpResponse(error.message, status=error.status, content_type="text/plain")
     if wants_json:
         return JsonResponse(data or {}, json_dumps_params={"ensure_ascii": False})
     return redirect("crowd:board", venue=v.code)

@@ -129,3 +129,31 @@ def test_editing_a_zone_in_the_admin_makes_live_processes_rebuild(venue, rf):
     ZoneAdmin(Zone, admin.site).save_model(rf.post("/"), zone, None, True)
     assert services.runtime_for(venue.pk) is not old
     assert services.runtime_for(venue.pk).engine.config_for(str(zone.pk)).thresholds[2] == 3.2
+
+
+def test_the_board_dispatches_and_steps_a_responder_and_says_when_nobody_is_free(
+    client, venue, operators, street
+):
+    services.add_responder(
+        code="u1",
+        name="一号单元",
+        kind="unit",
+        lon=venue.lane.center_lon,
+        lat=venue.lane.center_lat,
+        area=street,
+    )
+    services.ingest_readings(readings=fill_lane(1, 61), now=NOW)
+    alert = Alert.objects.filter(kind="raise").first()
+    client.force_login(operators["crowd"])
+    kw = {"venue": venue.code, "alert_id": alert.pk}
+    sent = client.post(
+        reverse("crowd:dispatch", kwargs=kw), {"count": 1}, HTTP_ACCEPT="application/json"
+    )
+    (d,) = sent.json()["dispatches"]
+    step = reverse(
+        "crowd:step", kwargs={"venue": venue.code, "dispatch_id": d["id"], "step": "acknowledge"}
+    )
+    assert client.post(step, HTTP_ACCEPT="application/json").json()["acknowledged_at"]
+    busy = client.post(reverse("crowd:dispatch", kwargs=kw), HTTP_ACCEPT="application/json")
+    assert busy.status_code == 409 and busy.json()["code"] == "conflict"
+    assert client.post(reverse("crowd:dispatch", kwargs=kw)).status_code == 409
