@@ -325,6 +325,9 @@ def scorecard_pdf(request):
 
 
 # -- hotspots --------------------------------------------------------------------------------
+SPOTS_LISTED = 30
+
+
 @login_required
 @require_GET
 def hotspots_page(request):
@@ -351,7 +354,7 @@ def hotspots_page(request):
                 spots.append({"code": spot.id, "name": result["names"][spot.id],
                               "count": int(spot.value), "z": spot.z, "p": spot.p,
                               "kind": spot.kind, "url": url})
-        spots.sort(key=lambda r: -abs(r["z"]))
+        spots.sort(key=lambda r: (r["kind"] != "hot", -abs(r["z"])))
     series = report.seasonality_by_category(s, period)
     chart = {"geojson": {"type": "FeatureCollection", "features": features}, "data": data,
              "labels": {"hot": _("Hot spot (Gi*, p < 0.05)"), "cold": _("Cold spot"),
@@ -361,7 +364,8 @@ def hotspots_page(request):
                          "counts": r["s"].counts} for r in series[:8]]}
     return render(request, "measures/hotspots.html", {
         "form": form, "place": place, "period": period, "filters": filters, "result": result,
-        "spots": spots, "chart": chart, "series": series,
+        "spots": spots[:SPOTS_LISTED], "more_spots": max(0, len(spots) - SPOTS_LISTED),
+        "chart": chart, "series": series,
         "hot": sum(1 for d in data if d["value"] == 2),
         "cold": sum(1 for d in data if d["value"] == 0),
         "dashboard_url": page_url("measures:dashboard", place.code, period, filters),
