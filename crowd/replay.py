@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import shapely
 from django.conf import settings
-from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -226,51 +225,48 @@ def run(
     wall0 = time.monotonic()
     pace = _("as fast as possible") if speed == 0 else _("%.0f× faster than life") % compression
     say(f"{evening.at(start_h):%Y-%m-%d %H:%M} → {evening.at(end_h):%H:%M}, {pace}")
-    try:
-        for h, batch in evening.ticks(start_h, end_h):
-            if stop is not None and stop.is_set():
-                break
-            if speed > 0:
-                lag = wall0 + (h - start_h) * 3600 / compression - time.monotonic()
-                if lag > 0:
-                    time.sleep(lag)
-            if not announced_control and h >= FLOW_CONTROL_H:
-                announced_control = True
+    for h, batch in evening.ticks(start_h, end_h):
+        if stop is not None and stop.is_set():
+            break
+        if speed > 0:
+            lag = wall0 + (h - start_h) * 3600 / compression - time.monotonic()
+            if lag > 0:
+                time.sleep(lag)
+        if not announced_control and h >= FLOW_CONTROL_H:
+            announced_control = True
+            say(
+                f"{evening.at(h):%H:%M:%S}  "
+                + _("flow control at %(zone)s: entrances held")
+                % {"zone": zone_names_by_code[CRUSH_ZONE]}
+            )
+        result = services.ingest_readings(readings=batch)
+        summary.ticks += 1
+        summary.readings += len(batch)
+        people = int(sum(s.people for s in evening.sims))
+        if people > summary.peak_people:
+            summary.peak_people, summary.peak_at = people, f"{evening.at(h):%H:%M}"
+        for alert in Alert.objects.filter(pk__in=result.alerts).order_by("pk"):
+            summary.alerts[alert.kind] += 1
+            if alert.kind in ("raise", "escalate", "clear"):
                 say(
-                    f"{evening.at(h):%H:%M:%S}  "
-                    + _("flow control at %(zone)s: entrances held")
-                    % {"zone": zone_names_by_code[CRUSH_ZONE]}
+                    f"{evening.at(h):%H:%M:%S}  {zone_names.get(alert.zone_id, '-')}: "
+                    f"{alert.get_kind_display()} → {alert.get_level_display()} "
+                    f"({alert.density or 0:.2f} p/m²)"
                 )
-            result = services.ingest_readings(readings=batch)
-            summary.ticks += 1
-            summary.readings += len(batch)
-            people = int(sum(s.people for s in evening.sims))
-            if people > summary.peak_people:
-                summary.peak_people, summary.peak_at = people, f"{evening.at(h):%H:%M}"
-            for alert in Alert.objects.filter(pk__in=result.alerts).order_by("pk"):
-                summary.alerts[alert.kind] += 1
-                if alert.kind in ("raise", "escalate", "clear"):
-                    say(
-                        f"{evening.at(h):%H:%M:%S}  {zone_names.get(alert.zone_id, '-')}: "
-                        f"{alert.get_kind_display()} → {alert.get_level_display()} "
-                        f"({alert.density or 0:.2f} p/m²)"
-                    )
-            if on_tick is not None:
-                on_tick(h)
-            if summary.ticks % max(1, round(900 / tick_s)) == 0:
-                say(
-                    f"{evening.at(h):%H:%M}  "
-                    + _("%(people)s people in the zones") % {"people": f"{people:,}"}
-                )
-        services.pause_venue(venue.pk)
-        summary.cases = sorted(
-            set(
-                Alert.objects.filter(venue=venue, case__isnull=False).values_list(
-                    "case__number", flat=True
-                )
+        if on_tick is not None:
+            on_tick(h)
+        if summary.ticks % max(1, round(900 / tick_s)) == 0:
+            say(
+                f"{evening.at(h):%H:%M}  "
+                + _("%(people)s people in the zones") % {"people": f"{people:,}"}
+            )
+    services.pause_venue(venue.pk)
+    summary.cases = sorted(
+        set(
+            Alert.objects.filter(venue=venue, case__isnull=False).values_list(
+                "case__number", flat=True
             )
         )
-    finally:
-        close_old_connections()
+    )
     summary.wall_s = time.monotonic() - wall0
     return summary

@@ -3,6 +3,7 @@
 import threading
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from org.demo import DEMO_PASSWORD, ensure_demo_org
@@ -92,6 +93,8 @@ class Command(BaseCommand):
                 )
             except CrowdError as exc:
                 self.stderr.write(_("Replay stopped: %s") % exc.message)
+            finally:
+                connection.close()  # this thread's own connection
 
         if options["no_serve"]:
             play()
