@@ -26,8 +26,11 @@ class CaseFact(models.Model):
     """One case as the measures see it: its dimensions (from the case row) and the moments
     that count (folded from its events). Dates (`*_on`) are local calendar days."""
 
+    # No database constraint: the fact table is a projection rebuilt in bulk (COPY), and a
+    # deferred foreign-key check on millions of rows would only slow the rebuild.
     case = models.OneToOneField(
-        "cases.Case", primary_key=True, on_delete=models.CASCADE, related_name="+"
+        "cases.Case", primary_key=True, on_delete=models.CASCADE, related_name="+",
+        db_constraint=False,
     )
     area_code = models.CharField(max_length=15)
     case_type_id = models.IntegerField()

@@ -156,6 +156,7 @@ def rebuild(*, using: str = "default", say: Callable[[str], None] | None = None,
         if connections[using].vendor == "postgresql":
             # keep each area's facts together on disk: an area's figures read few pages
             with connections[using].cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(f"CLUSTER {CaseFact._meta.db_table} USING fact_area_received")
         t1 = time.perf_counter()
         rows = build_rollups_from_facts(using)
