@@ -71,6 +71,8 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 20_000
 MAX_POSITIONS = 1_000_000
+# No gate passes, and no zone holds, ten million people in one reading.
+MAX_COUNT = 10_000_000
 # A reading stamped further ahead of the server's clock than this is refused.
 MAX_FUTURE_S = 300.0
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -551,6 +553,8 @@ def _validate(readings, actor, now: datetime) -> list[tuple[_SensorRow, datetime
                     errors[f"{at}.{name}"], bad = _("required"), True
                 elif not _whole(r[name]):
                     errors[f"{at}.{name}"], bad = _("must be a whole number ≥ 0"), True
+                elif r[name] > MAX_COUNT:
+                    errors[f"{at}.{name}"], bad = _("at most %s") % MAX_COUNT, True
             interval = r.get("interval_s")
             if interval is not None and not (_number(interval) and 0 < interval <= 3600):
                 errors[f"{at}.interval_s"], bad = (
@@ -567,6 +571,8 @@ def _validate(readings, actor, now: datetime) -> list[tuple[_SensorRow, datetime
                 errors[f"{at}.count"] = _("required")
             elif not _whole(r["count"]):
                 errors[f"{at}.count"] = _("must be a whole number ≥ 0")
+            elif r["count"] > MAX_COUNT:
+                errors[f"{at}.count"] = _("at most %s") % MAX_COUNT
             elif std is not None and not (_number(std) and std >= 0):
                 errors[f"{at}.std"] = _("must be a number ≥ 0")
             else:

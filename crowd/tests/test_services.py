@@ -53,6 +53,7 @@ def test_every_problem_of_a_batch_is_named_by_reading_and_field(venue):
         {"sensor": "pos", "ts": at(4), "positions": [[106.5, 29.5], [200, 29.5]]},
         {"sensor": "sq-gate", "ts": (NOW + timedelta(hours=1)).isoformat(), "in": 1, "out": 0},
         {"sensor": "sq-gate", "ts": at(5), "out": 0},
+        {"sensor": "sq-cam", "ts": at(6), "count": 10**30},
     ]
     with pytest.raises(CrowdInputError) as err:
         ingest(batch)
@@ -64,6 +65,7 @@ def test_every_problem_of_a_batch_is_named_by_reading_and_field(venue):
         "readings[4].positions": "longitude and latitude must be finite and in range",
         "readings[5].ts": "lies in the future",
         "readings[6].in": "required",
+        "readings[7].count": "at most 10000000",
     }
     assert Reading.objects.count() == 0
 
