@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from django.db import connections, transaction
-from django.db.models import Count, F, IntegerField, Value
+from django.db.models import Count, F, IntegerField, Sum, Value
 from django.db.models.functions import Length, Substr, TruncMonth
 
 from measures import facts
@@ -277,21 +277,56 @@ class _FactWriter:
         self.flush()
 
 
+def _derived_from(combo: tuple[str, bool, int]) -> tuple[str, bool, int] | None:
+    """A finer materialised combination this one is a plain sum of (months of days, totals
+    of detail), so it need not read the facts again."""
+    grain, detail, level = combo
+    if grain == MONTH and (DAY, detail, level) in MATERIALISED:
+        return DAY, detail, level
+    if not detail and (grain, True, level) in MATERIALISED:
+        return grain, True, level
+    return None
+
+
 def build_rollups_from_facts(using: str = "default") -> int:
     """Sum the facts into every materialised (grain, detail, level): GROUP BY in SQL, with
-    the same conditions (`Measure.q`) that drill-downs use; one INSERT per combination."""
+    the same conditions (`Measure.q`) that drill-downs use; one INSERT per combination.
+    Combinations that are sums of a finer one are summed from its rows instead."""
     table = Rollup._meta.db_table
     keys = ["r_grain", "r_detail", "r_level", "r_area", "r_bucket", "r_type", "r_cat",
             "r_channel"]
     conn = connections[using]
-    for grain, detail, level in sorted(MATERIALISED):
+    done: set[tuple[str, bool, int]] = set()
+    pending = sorted(MATERIALISED)
+    while pending:
+        combo = next(c for c in pending if _derived_from(c) in done or _derived_from(c) is None)
+        pending.remove(combo)
+        grain, detail, level = combo
+        source = _derived_from(combo)
+        constants = {"r_grain": Value(grain), "r_detail": Value(detail),
+                     "r_level": Value(level)}
+        if source is not None:
+            qs = Rollup.objects.using(using).filter(grain=source[0], detail=source[1],
+                                                    level=source[2]).annotate(
+                **constants, r_area=F("area_code"),
+                r_bucket=TruncMonth("bucket") if grain != source[0] else F("bucket"),
+                r_type=F("case_type_id") if detail else Value(0, IntegerField()),
+                r_cat=F("category_id") if detail else Value(0, IntegerField()),
+                r_channel=F("channel") if detail else Value(""),
+            ).values(*keys).annotate(**{f"m_{c}": Sum(c) for c in MEASURE_COLUMNS})
+            sql, params = qs.order_by().query.get_compiler(using=using).as_sql()
+            with conn.cursor() as cursor:
+                cursor.execute(f"INSERT INTO {table} ({', '.join(KEY_COLUMNS + MEASURE_COLUMNS)})"
+                               f" SELECT * FROM ({sql}) AS d", params)
+            done.add(combo)
+            continue
         parts, params = [], []
         for anchor in ANCHORS:
             qs = CaseFact.objects.using(using).filter(**{f"{anchor}__isnull": False})
             if level:
                 qs = qs.alias(code_length=Length("area_code")).filter(code_length__gte=level)
             qs = qs.annotate(
-                r_grain=Value(grain), r_detail=Value(detail), r_level=Value(level),
+                **constants,
                 r_area=Substr("area_code", 1, level) if level else Value(""),
                 r_bucket=F(anchor) if grain == DAY else TruncMonth(anchor),
                 r_type=F("case_type_id") if detail else Value(0, IntegerField()),
@@ -313,6 +348,7 @@ def build_rollups_from_facts(using: str = "default") -> int:
                 f"INSERT INTO {table} ({', '.join(KEY_COLUMNS + MEASURE_COLUMNS)}) "
                 f"SELECT {', '.join(keys)}, {sums} FROM ({' UNION ALL '.join(parts)}) AS u "
                 f"GROUP BY {', '.join(keys)}", params)
+        done.add(combo)
     return Rollup.objects.using(using).count()
 
 
