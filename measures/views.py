@@ -103,12 +103,15 @@ def dashboard_context(request, place: Place, period: Period, filters: report.Fil
             "counts": counts, "closure": _fmt(figure("closure_rate", counts).value, True),
             "received_url": drill_url("received", place, period, sub) if pk else "",
             "due_url": drill_url("due", place, period, sub) if pk else "",
+            "closed_url": drill_url("closed", place, period, sub) if pk else "",
         })
     channel_names = dict(Channel.choices)
     by_channel = [{
         "name": channel_names.get(ch, ch), "counts": counts,
         "received_url": drill_url("received", place, period,
                                   report.Filters(filters.case_type, filters.category, ch)),
+        "closed_url": drill_url("closed", place, period,
+                                report.Filters(filters.case_type, filters.category, ch)),
     } for ch, counts in sorted(d["by_channel"].items(), key=lambda kv: -kv[1]["received"])]
     kids = list(selectors.children(place).only("code", "name", "level", "geometry"))
     by_child = []
@@ -120,6 +123,8 @@ def dashboard_context(request, place: Place, period: Period, filters: report.Fil
             "code": area.code, "name": area.name, "counts": counts,
             "closure": _fmt(figure("closure_rate", counts).value, True),
             "received_url": drill_url("received", child, period, filters),
+            "due_url": drill_url("due", child, period, filters),
+            "closed_url": drill_url("closed", child, period, filters),
             "dashboard_url": page_url("measures:dashboard", area.code, period, filters),
         }
         by_child.append(row)
