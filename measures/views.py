@@ -360,6 +360,7 @@ def hotspots_page(request):
                               "count": int(spot.value), "z": spot.z, "p": spot.p,
                               "kind": spot.kind, "url": url})
         spots.sort(key=lambda r: (r["kind"] != "hot", -abs(r["z"])))
+    busiest = sorted((d for d in data if d["count"]), key=lambda d: (-d["count"], d["name"]))
     series = report.seasonality_by_category(s, period)
     chart = {"geojson": {"type": "FeatureCollection", "features": features}, "data": data,
              "labels": {"hot": _("Hot spot (Gi*, p < 0.05)"), "cold": _("Cold spot"),
@@ -370,7 +371,7 @@ def hotspots_page(request):
     return render(request, "measures/hotspots.html", {
         "form": form, "place": place, "period": period, "filters": filters, "result": result,
         "spots": spots[:SPOTS_LISTED], "more_spots": max(0, len(spots) - SPOTS_LISTED),
-        "chart": chart, "series": series,
+        "chart": chart, "series": series, "busiest": busiest[:10],
         "hot": sum(1 for d in data if d["value"] == 2),
         "cold": sum(1 for d in data if d["value"] == 0),
         "dashboard_url": page_url("measures:dashboard", place.code, period, filters),

@@ -97,8 +97,10 @@ def test_the_wall_screen_and_the_scorecard_link_figures_to_cases(live_server, pa
     assert numbers_listed(page) == {c.number for c in cases if c.status == "closed"}
 
 
-def test_the_hotspot_map_draws_the_grids_with_morans_i(live_server, page, cases):
+def test_the_hotspot_page_draws_the_grids_and_a_grid_opens_its_cases(live_server, page, cases):
     log_in(page, live_server, f"/measures/hotspots/?period={MARCH}")
     page.wait_for_selector("#hotspot-map canvas")
     assert "Moran" in page.locator("#moran").inner_text()
     assert page.locator("#season-chart canvas").count() == 1
+    page.click(f"[data-figure=grid-{cases[0].area_code}]")
+    assert numbers_listed(page) == {c.number for c in cases}
