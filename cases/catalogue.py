@@ -52,6 +52,7 @@ CATEGORIES = [
     ("request-labour", "劳动和社会保障", None, "request", "社保 工资 就业 养老 医保 退休 劳动", None),
     ("request-trade", "商贸旅游", None, "request", "商家 市场 价格 旅游 景区 消费 超市", None),
     ("request-health", "卫生计生", None, "request", "医院 卫生 医疗 食品 疫苗 诊所 计生", None),
+    ("request-other", "其他诉求", None, "request", "", None),
     ("rental-noise", "网约房扰民", None, "rental", "民宿 短租 网约房 扰民 吵闹 聚会", None),
     ("rental-unregistered", "网约房未登记", None, "rental", "未登记 无证 日租房 钟点房", None),
     ("rental-safety", "网约房安全", None, "rental", "民宿 消防 安全 门锁", None),

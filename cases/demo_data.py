@@ -39,6 +39,7 @@ from cases.choices import OPEN_STATUSES, Channel, DeadlineState, FeedbackMethod,
 from cases.choices import Priority as P
 from cases.errors import CaseError
 from cases.models import Case, CaseEvent, Category, Supervision
+from cases.services import sweep_deadlines
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEMO_KEY_PREFIX = "demo:"
@@ -873,6 +874,8 @@ def generate_demo_cases(*, year_end: datetime | None = None, seed: int = 2026,
     with transaction.atomic():
         for _ in progress(player.steps(), total):
             pass
+        # The deadline sweep as the worker would have run it at the end of the story.
+        sweep_deadlines(now=year_end)
     return _count(summary, started)
 
 

@@ -99,10 +99,14 @@ def intake_case(
     reporter_grid: str = "",
     received_at: datetime | None = None,
     event_data: dict | None = None,
+    due_at: datetime | None = None,
+    source: str | None = None,
 ) -> IntakeResult:
     """validate → locate → classify → dedupe → route → deadline → one transaction.
 
-    `event_data` (e.g. an Open311 media_url) is kept in the first event's data."""
+    `event_data` (e.g. an Open311 media_url) is kept in the first event's data. `due_at`
+    replaces the policy's deadline where a source system set one (imports); `source` names
+    that system in the first event."""
     if client_key:
         existing = Case.objects.filter(client_key=client_key).first()
         if existing is not None:
@@ -136,6 +140,13 @@ def intake_case(
     policy = (category_obj.effective_policy() if category_obj else None) or \
         case_type_obj.deadline_policy()
     deadline = compute_deadline(received, policy) if policy else None
+    if due_at is not None:
+        if timezone.is_naive(due_at) or due_at < received:
+            raise CaseInputError({"due_at": _("a time with a time zone, after receipt")})
+        share = policy.warn_fraction if policy else 0.8
+        deadline = Deadline(start=received, policy=deadline.policy if deadline else None,
+                            due_at=due_at, warn_at=received + (due_at - received) * share,
+                            calendar_known=True)
     public_code = "".join(secrets.choice(PUBLIC_CODE_ALPHABET) for _ in range(8))
 
     try:
@@ -153,7 +164,7 @@ def intake_case(
                 created_by=actor if actor is not None and actor.is_authenticated else None,
                 escalation_level=routing.level_of(route.unit.area.code) if route.unit else "",
             )
-            _apply_deadline(case, deadline)
+            _apply_deadline(case, deadline, now=received)
             case.save()
             for p in data["parties"]:
                 Party.objects.create(case=case, **p)
@@ -166,12 +177,15 @@ def intake_case(
                 "duplicates": [[c.number, round(s, 3)] for c, s in duplicates],
                 "deadline": _deadline_data(deadline),
             }
+            if source:
+                intake_data["source"] = source
             if proposal is not None:
                 intake_data["proposal"] = proposal.as_data()
             _record(case, EventKind.INTAKE, actor, "", Status.RECEIVED, "", intake_data,
                     at=received)
             if route.unit is not None:
-                _notify_unit(route.unit, case, _("New case %(number)s: %(title)s"))
+                _notify_unit(route.unit, case, _("New case %(number)s: %(title)s"),
+                             at=received)
     except IntegrityError:
         # A retry raced us with the same client key: the first one won; return it.
         if client_key:
@@ -308,9 +322,14 @@ def _can_intake(actor, area_code: str) -> bool:
 
 def _next_number(district_code: str, year: int) -> str:
     """Case numbers run per district and year: 500103-2026-000123."""
-    counter, _created = CaseCounter.objects.get_or_create(district_code=district_code, year=year)
-    CaseCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    counter.refresh_from_db(fields=["last"])
+    counter = (CaseCounter.objects.select_for_update()
+               .filter(district_code=district_code, year=year).first())
+    if counter is None:
+        counter, _created = CaseCounter.objects.get_or_create(district_code=district_code,
+                                                              year=year)
+        counter = CaseCounter.objects.select_for_update().get(pk=counter.pk)
+    counter.last += 1
+    counter.save(update_fields=["last"])
     return f"{district_code}-{year}-{counter.last:06d}"
 
 
@@ -378,8 +397,11 @@ def _record(case: Case, kind: str, actor, from_status: str, to_status: str, reas
     last = case.events.order_by("-seq").values_list("seq", flat=True).first() or 0
     unit = None
     if actor is not None and getattr(actor, "is_authenticated", False):
-        unit = Unit.objects.filter(memberships__person__user=actor,
-                                   memberships__is_active=True).order_by("pk").first()
+        if "_pingan_first_unit" not in actor.__dict__:
+            actor.__dict__["_pingan_first_unit"] = Unit.objects.filter(
+                memberships__person__user=actor, memberships__is_active=True).order_by(
+                "pk").first()
+        unit = actor.__dict__["_pingan_first_unit"]
         actor_label = actor_label or (getattr(getattr(actor, "person", None), "name", "")
                                       or actor.get_username())
     event = CaseEvent.objects.create(
@@ -398,14 +420,17 @@ def _save(case: Case, fields: list[str]) -> None:
     case.save(update_fields=[*fields, "version", "updated_at"])
 
 
-def _apply_deadline(case: Case, deadline: Deadline | None) -> None:
+def _apply_deadline(case: Case, deadline: Deadline | None, *,
+                    now: datetime | None = None) -> None:
+    """Set the due and warning points, and the deadline state as it stands at `now` (the
+    event's time: an imported or replayed history is judged at its own moment)."""
     if deadline is None:
         case.due_at = case.warn_at = None
         case.calendar_known = True
         return
     case.due_at, case.warn_at = deadline.due_at, deadline.warn_at
     case.calendar_known = deadline.calendar_known
-    now = timezone.now()
+    now = now or timezone.now()
     case.deadline_state = (
         DeadlineState.OVERDUE if now > deadline.due_at
         else DeadlineState.WARNING if now >= deadline.warn_at else DeadlineState.OK
@@ -446,7 +471,12 @@ def _unit(unit: Unit | str | int | None, field_name: str = "unit") -> Unit:
     return found
 
 
-def _notify_unit(unit: Unit, case: Case, subject: str) -> None:
+HISTORY_AGE = 86_400  # seconds: older events are history (imports, replays) and notify no one
+
+
+def _notify_unit(unit: Unit, case: Case, subject: str, *, at: datetime | None = None) -> None:
+    if at is not None and (timezone.now() - at).total_seconds() > HISTORY_AGE:
+        return
     text = subject % {"number": case.number, "title": case.title}
     Notification.objects.create(unit=unit, case=case, subject=text[:200])
     users = Membership.objects.filter(unit=unit, is_active=True, person__is_active=True,
@@ -510,7 +540,7 @@ def classify_case(case_id: int, *, actor, category: str | Category,
         old = case.category.code if case.category else ""
         case.category = new
         deadline = _recompute_deadline(case)
-        _apply_deadline(case, deadline)
+        _apply_deadline(case, deadline, now=at)
         _save(case, ["category", "due_at", "warn_at", "calendar_known", "deadline_state"])
         first = case.events.filter(kind=EventKind.INTAKE).first()
         proposed = ((first.data.get("proposal") or {}).get("category") or "") if first else ""
@@ -539,7 +569,7 @@ def assign_case(case_id: int, *, actor, unit: Unit | str | int | None = None,
         _save(case, ["owner_unit", "status"])
         _record(case, EventKind.ASSIGN, actor, from_status, case.status, reason,
                 {"unit": lead.code, "unit_name": lead.name}, at=now)
-        _notify_unit(lead, case, _("Case %(number)s assigned to your unit: %(title)s"))
+        _notify_unit(lead, case, _("Case %(number)s assigned to your unit: %(title)s"), at=at)
         return case
 
 
@@ -556,7 +586,7 @@ def co_assign_case(case_id: int, *, actor, unit: Unit | str | int, version: int 
         _save(case, [])
         _record(case, EventKind.CO_ASSIGN, actor, case.status, case.status, reason,
                 {"unit": co.code, "unit_name": co.name}, at=now)
-        _notify_unit(co, case, _("Your unit co-handles case %(number)s: %(title)s"))
+        _notify_unit(co, case, _("Your unit co-handles case %(number)s: %(title)s"), at=at)
         return case
 
 
@@ -604,7 +634,7 @@ def return_case(case_id: int, *, actor, reason: str, version: int | None = None,
                 {"from_unit": old.code if old else None,
                  "to_unit": center.code if center else None}, at=now)
         if center:
-            _notify_unit(center, case, _("Case %(number)s was returned: %(title)s"))
+            _notify_unit(center, case, _("Case %(number)s was returned: %(title)s"), at=at)
         return case
 
 
@@ -625,7 +655,7 @@ def transfer_case(case_id: int, *, actor, unit: Unit | str | int, reason: str,
         _save(case, ["owner_unit", "status"])
         _record(case, EventKind.TRANSFER, actor, from_status, case.status, reason,
                 {"from_unit": old.code if old else None, "to_unit": new.code}, at=now)
-        _notify_unit(new, case, _("Case %(number)s transferred to your unit: %(title)s"))
+        _notify_unit(new, case, _("Case %(number)s transferred to your unit: %(title)s"), at=at)
         return case
 
 
@@ -654,7 +684,7 @@ def escalate_case(case_id: int, *, actor, reason: str, version: int | None = Non
         _record(case, EventKind.ESCALATE, actor, from_status, case.status, reason,
                 {"from_level": current, "to_level": up,
                  "from_unit": old.code if old else None, "to_unit": center.code}, at=now)
-        _notify_unit(center, case, _("Case %(number)s escalated to your center: %(title)s"))
+        _notify_unit(center, case, _("Case %(number)s escalated to your center: %(title)s"), at=at)
         return case
 
 
@@ -673,7 +703,7 @@ def supervise_case(case_id: int, *, actor, reason: str, due_at: datetime,
                 {"supervision": s.pk, "due_at": due_at.isoformat()}, at=now)
         if case.owner_unit:
             _notify_unit(case.owner_unit, case, _("Case %(number)s is under supervision: "
-                                                  "%(title)s"))
+                                                  "%(title)s"), at=at)
         return case
 
 
@@ -704,7 +734,7 @@ def extend_case(case_id: int, *, actor, amount: int, reason: str,
         case.extensions = [*case.extensions, {"amount": amount, "at": now.isoformat(),
                                               "by": actor.pk, "reason": reason}]
         old_due = case.due_at
-        _apply_deadline(case, new)
+        _apply_deadline(case, new, now=now)
         _save(case, ["extensions", "due_at", "warn_at", "calendar_known", "deadline_state"])
         _record(case, EventKind.EXTEND, actor, case.status, case.status, reason,
                 {"amount": amount, "from_due": old_due.isoformat() if old_due else None,
@@ -734,7 +764,7 @@ def resume_case(case_id: int, *, actor, version: int | None = None, reason: str 
         case.pauses = [*case.pauses, [case.paused_at.isoformat(), now.isoformat()]]
         paused_from = case.paused_at
         case.paused_at = None
-        _apply_deadline(case, _recompute_deadline(case))
+        _apply_deadline(case, _recompute_deadline(case), now=now)
         _save(case, ["pauses", "paused_at", "due_at", "warn_at", "calendar_known",
                      "deadline_state"])
         _record(case, EventKind.RESUME, actor, case.status, case.status, reason,

@@ -30,18 +30,20 @@ def scope_codes(user, roles: Iterable[str] | None = None) -> list[str]:
         return []
     if user.is_superuser:
         return [ALL]
-    cache_key = tuple(sorted(roles)) if roles is not None else None
-    cache = user.__dict__.setdefault("_pingan_scopes", {})
-    if cache_key not in cache:
+    # One read of the user's memberships per user object answers every role question.
+    grants = user.__dict__.get("_pingan_grants")
+    if grants is None:
         from org.models import Membership
 
-        qs = Membership.objects.filter(
-            person__user=user, person__is_active=True, is_active=True, unit__is_active=True
+        grants = list(
+            Membership.objects.filter(
+                person__user=user, person__is_active=True, is_active=True,
+                unit__is_active=True,
+            ).values_list("role", "scope__code")
         )
-        if roles is not None:
-            qs = qs.filter(role__in=list(roles))
-        cache[cache_key] = minimal_prefixes(qs.values_list("scope__code", flat=True))
-    return cache[cache_key]
+        user.__dict__["_pingan_grants"] = grants
+    wanted = None if roles is None else {str(r) for r in roles}
+    return minimal_prefixes(code for role, code in grants if wanted is None or role in wanted)
 
 
 def scope_q(field: str, prefixes: list[str]) -> Q:
