@@ -59,8 +59,9 @@ def workbook(place_name: str, period_label: str, lists: list[ListResult],
         ws.cell(1, 1).alignment = centre
         ws.row_dimensions[1].height = 30
         ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
-        ws.cell(2, 1, f"{_('Area')}：{place_name}    {_('Period')}：{period_label}    "
-                      f"{_('Generated')}：{generated:%Y-%m-%d %H:%M}").alignment = centre
+        area, period, made = _("Area"), _("Period"), _("Generated")
+        ws.cell(2, 1, f"{area}：{place_name}    {period}：{period_label}    "
+                      f"{made}：{generated:%Y-%m-%d %H:%M}").alignment = centre
 
     def table(ws, row, header, rows, widths):
         for col, text in enumerate(header, 1):
@@ -103,7 +104,8 @@ def workbook(place_name: str, period_label: str, lists: list[ListResult],
     if children:
         sheet = wb.create_sheet(_("By area"))
         names = [r.name for r in lists]
-        title(sheet, f"{place_name} · {_('Grades by area')}", 1 + len(names))
+        by_area = _("Grades by area")
+        title(sheet, f"{place_name} · {by_area}", 1 + len(names))
         rows = [[name, *[f"{r.grade or '—'} ({_score(r)})" for r in results]]
                 for name, results in children]
         table(sheet, 4, [_("Area"), *names], rows, [22] + [20] * len(names))
@@ -154,8 +156,10 @@ def pdf(place_name: str, period_label: str, lists: list[ListResult],
         ]))
         return t
 
+    period_word, made, score_word, grade_word = _("Period"), _("Generated"), _("score"), \
+        _("grade")
     story = [Paragraph(f"{place_name} {TITLE}", title_style),
-             Paragraph(f"{_('Period')}：{period_label}　　{_('Generated')}："
+             Paragraph(f"{period_word}：{period_label}　　{made}："
                        f"{generated:%Y-%m-%d %H:%M}", sub_style),
              Paragraph(_("Summary"), h_style),
              grid([[_("List"), _("Indicators"), _("Score"), _("Grade")],
@@ -167,7 +171,7 @@ def pdf(place_name: str, period_label: str, lists: list[ListResult],
                 *[[ln.indicator.name, ln.kpi.formula, _parts(ln), _value(ln), _target(ln),
                    ln.grade or "—"] for ln in result.lines]]
         story.append(KeepTogether([
-            Paragraph(f"{result.name}　{_('score')} {_score(result)}　{_('grade')} "
+            Paragraph(f"{result.name}　{score_word} {_score(result)}　{grade_word} "
                       f"{result.grade or '—'}", h_style),
             grid(rows, [32 * mm, 48 * mm, 30 * mm, 22 * mm, 22 * mm, 16 * mm]),
         ]))

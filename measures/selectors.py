@@ -104,6 +104,7 @@ def figure_cases(user, s: Slice, figure: str) -> QuerySet[Case]:
 def figure_names() -> dict[str, str]:
     names = {code: str(m.name) for code, m in MEASURES.items()}
     names["overdue"] = str(_("Overdue now"))
+    backlog = _("Backlog")
     for code, name, *_rest in BACKLOG_BANDS:
-        names[f"backlog_{code}"] = f"{_('Backlog')} {name}"
+        names[f"backlog_{code}"] = f"{backlog} {name}"
     return names
