@@ -21,6 +21,7 @@ test: install assets
 
 bench: install
 	$(BIN)/pingan bench locate --grids 86000
+	$(BIN)/pingan bench crowd
 
 lint: install
 	$(BIN)/ruff check .
