@@ -69,9 +69,62 @@ def demo_org(demo_district):
     return {login.username: login for login in ensure_demo_org(demo_district)}
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language: a request under /en/ in one test must not
+    leave English active for the next."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     path = os.environ.get("PINGAN_CHROMIUM") or shutil.which("chromium")
     if not path:
         skip_or_fail("Debian's chromium is not installed (apt-get install -y chromium)")
     return path
+
+
+# -- the case engine's fixtures, shared by every app's tests ---------------------------------
+@pytest.fixture
+def users(demo_org):
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    return {u.username: u for u in User.objects.filter(username__in=list(demo_org))}
+
+
+@pytest.fixture
+def first_grid(demo_org):
+    """The gridworker's grid (the first grid of the first community of the first street)."""
+    from territory.choices import Level
+    from territory.models import Area
+
+    return Area.objects.filter(level=Level.GRID).order_by("code").first()
+
+
+@pytest.fixture
+def far_grid(demo_org):
+    from territory.choices import Level
+    from territory.models import Area
+
+    return Area.objects.filter(level=Level.GRID).order_by("-code").first()
+
+
+@pytest.fixture
+def make_case(first_grid, users):
+    from cases import services
+
+    def make(grid=None, **kw):
+        grid = grid or first_grid
+        params = {"title": "楼道里堆满杂物，消防通道被堵", "text": "三单元楼道堆放纸箱和旧家具",
+                  "channel": "grid_worker", "case_type": "hazard", "category": "hazard-fire",
+                  "lon": grid.centroid_lon, "lat": grid.centroid_lat}
+        params.update(kw)
+        return services.intake_case(**params).case
+    return make
+

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from xml.etree import ElementTree as ET
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
@@ -45,29 +44,6 @@ UPDATE_FIELDS = ["update_id", "service_request_id", "status", "updated_datetime"
 
 
 # -- fixtures --------------------------------------------------------------------------------
-@pytest.fixture
-def users(demo_org):
-    User = get_user_model()
-    return {u.username: u for u in User.objects.filter(username__in=list(demo_org))}
-
-
-@pytest.fixture
-def first_grid(demo_org):
-    return Area.objects.filter(level=Level.GRID).order_by("code").first()
-
-
-@pytest.fixture
-def make_case(first_grid):
-    def make(grid=None, **kw):
-        grid = grid or first_grid
-        params = {"title": "楼道里堆满杂物，消防通道被堵", "text": "三单元楼道堆放纸箱和旧家具",
-                  "channel": "grid_worker", "case_type": "hazard", "category": "hazard-fire",
-                  "lon": grid.centroid_lon, "lat": grid.centroid_lat}
-        params.update(kw)
-        return services.intake_case(**params).case
-    return make
-
-
 @pytest.fixture
 def api_key(users):
     """An integration acting as the district intake clerk."""

@@ -3,7 +3,6 @@ dispatcher accepts and assigns it, the street handler starts and resolves it, th
 verifies it, the resident follows it with number + code and rates it, the dispatcher closes it.
 """
 
-import os
 
 import pytest
 from django.utils import translation
@@ -14,23 +13,8 @@ from territory.choices import Level
 from territory.models import Area
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "pingan-demo-2026"
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium_path,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -1,37 +1,13 @@
 """In a real browser: a crowd operator watches a lane turn to alert during a short replay
 of New Year's Eve, and acknowledges the alert on the live board."""
 
-import os
-
 import pytest
 
 from crowd.models import Alert
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ALERT_COLOR = "#d32f2f"
-
-
-@pytest.fixture
-def page(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium_path,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
-        yield context.new_page()
-        browser.close()
 
 
 def test_an_operator_sees_the_lane_turn_to_alert_and_acknowledges_it(

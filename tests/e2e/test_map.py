@@ -1,6 +1,5 @@
 """In a real browser: log in, open the map, click into a street and see its communities."""
 
-import os
 
 import pytest
 
@@ -8,22 +7,6 @@ from territory.choices import Level
 from territory.models import Area
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def page(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium_path,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
-        yield context.new_page()
-        browser.close()
 
 
 def test_a_leader_logs_in_and_drills_from_the_district_to_a_street(live_server, page, demo_org):
