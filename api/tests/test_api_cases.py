@@ -11,15 +11,12 @@ from api.schemas import ACTION_SCHEMAS
 from cases import services
 from cases.choices import Status
 from cases.models import Case, PersonalDataAccess
-from cases.tests import conftest as case_fixtures
 from cases.workflow import TRANSITIONS
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-# The case engine's fixtures (demo logins, a near and a far grid, a case factory).
-users, first_grid, far_grid, make_case = (case_fixtures.users, case_fixtures.first_grid,
-                                          case_fixtures.far_grid, case_fixtures.make_case)
+# The case engine's fixtures (users, first_grid, far_grid, make_case) come from conftest.py.
 
 
 @pytest.fixture
