@@ -189,17 +189,19 @@ def q_open() -> Q:
     return Q(state=FactState.OPEN)
 
 
-def q_overdue(now: datetime) -> Q:
-    """Overdue now: open, and the deadline has passed."""
-    return q_open() & Q(due_at__lt=now)
+def q_overdue(now: datetime, *, among_open: bool = False) -> Q:
+    """Overdue now: open, and the deadline has passed (`among_open`: the second part only,
+    for a query already narrowed to open cases)."""
+    q = Q(due_at__lt=now)
+    return q if among_open else q_open() & q
 
 
-def q_backlog(band: str, now: datetime) -> Q:
+def q_backlog(band: str, now: datetime, *, among_open: bool = False) -> Q:
     """Backlog band: open, received between the band's ages ago."""
     for code, _name, young, old in BACKLOG_BANDS:
         if code == band:
-            q = q_open() & Q(received_at__lte=now - young)
+            q = Q(received_at__lte=now - young)
             if old is not None:
                 q &= Q(received_at__gt=now - old)
-            return q
+            return q if among_open else q_open() & q
     raise KeyError(band)
