@@ -70,6 +70,17 @@ def demo_org(demo_district):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_reference_data():
+    """Reference data cached in memory (org/reference.py) is read afresh in every test: a
+    test's rows are rolled back after it, and must not be served to the next."""
+    from org import reference
+
+    reference.clear()
+    yield
+    reference.clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Every test starts in the default language: a request under /en/ in one test must not
     leave English active for the next."""

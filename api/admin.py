@@ -20,5 +20,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
-        count = queryset.filter(is_active=True).update(is_active=False)
+        tokens = list(queryset.filter(is_active=True))
+        for token in tokens:
+            token.revoke()
+        count = len(tokens)
         self.message_user(request, _("%d tokens revoked.") % count)

@@ -3,6 +3,8 @@
 # No `from __future__ import annotations`: the action views are made in a loop and ninja
 # must see each one's body schema as an object, not as a name to look up later.
 
+from datetime import UTC
+
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -53,6 +55,11 @@ def unit_ref(unit: Unit | None) -> dict | None:
     if unit is None:
         return None
     return {"id": unit.pk, "code": unit.code, "name": unit.name, "kind": unit.kind}
+
+
+def party_out(p) -> dict:
+    return {"id": p.pk, "role": p.role, "name": p.masked_name, "phone": p.masked_phone,
+            "id_number": p.masked_id_number}
 
 
 def case_summary(case: Case) -> dict:
@@ -109,11 +116,7 @@ def case_detail(case: Case, user) -> dict:
         "resolved_at": case.resolved_at, "closed_at": case.closed_at,
         "merged_into": case.merged_into.number if case.merged_into_id else None,
         "updated_at": case.updated_at,
-        "parties": [
-            {"id": p.pk, "role": p.role, "name": p.masked_name, "phone": p.masked_phone,
-             "id_number": p.masked_id_number}
-            for p in case.parties.order_by("pk")
-        ],
+        "parties": [party_out(p) for p in case.parties.order_by("pk")],
         "assignments": [
             {"unit": unit_ref(a.unit), "role": a.role, "assigned_at": a.assigned_at,
              "ended_at": a.ended_at}
@@ -202,12 +205,30 @@ def intake(request: HttpRequest, payload: IntakeIn,
         parties=[p.dict() for p in payload.parties], client_key=key, actor=user,
         reporter_grid=payload.reporter_grid,
     )
-    # Read back through the selector: a retry must not hand out a case the caller cannot see.
-    case = _get_detail(user, pk=result.case.pk)
-    visible = set(selectors.visible_cases(user).filter(
-        pk__in=[c.pk for c, _s in result.duplicates]).values_list("pk", flat=True))
+    case = result.case
+    for name in ("received_at", "due_at", "warn_at"):
+        # as a read from the database gives them (UTC), whatever zone intake computed in
+        value = getattr(case, name)
+        if value is not None:
+            setattr(case, name, value.astimezone(UTC))
+    if not result.created:
+        # A retry must not hand out a case the caller cannot see (keys are global).
+        case = _get_detail(user, pk=case.pk)
+    parties = result.parties if result.created else list(case.parties.order_by("pk"))
+    visible = set()
+    if result.duplicates:
+        visible = set(selectors.visible_cases(user).filter(
+            pk__in=[c.pk for c, _s in result.duplicates]).values_list("pk", flat=True))
     body = {
-        "case": case_detail(case, user),
+        # Built from what intake holds in memory: answering reads nothing more.
+        "case": {
+            **case_summary(case),
+            "text": case.text, "category_confidence": case.category_confidence,
+            "lon": case.lon, "lat": case.lat, "address": case.address,
+            "location": case.location, "escalation_level": case.escalation_level,
+            "warn_at": case.warn_at,
+            "parties": [party_out(p) for p in parties],
+        },
         "created": result.created,
         "public_code": result.public_code if result.created else None,
         "proposal": result.proposal.as_data() if result.proposal else None,

@@ -256,8 +256,22 @@ class DuplicateOut(Schema):
     similarity: float
 
 
+class IntakeCaseOut(CaseSummaryOut):
+    """The case as intake made it (GET /cases/{number} gives the whole of it)."""
+
+    text: str
+    category_confidence: float | None
+    lon: float | None
+    lat: float | None
+    address: str
+    location: str
+    escalation_level: str
+    warn_at: datetime | None
+    parties: list[PartyOut]
+
+
 class IntakeOut(Schema):
-    case: CaseDetailOut
+    case: IntakeCaseOut
     created: bool
     public_code: str | None = Field(
         description="The resident's code to follow and rate the case; given once, on creation.")

@@ -1,17 +1,19 @@
-"""Bench-only endpoints (served only under bench.settings): a ping and a bare case insert."""
+"""Bench-only endpoints (served only under bench.settings): a ping, group-commit counters and
+the bare insert that `pingan bench intake` measures intake against."""
 
 from __future__ import annotations
 
-import json
+import os
 import uuid
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from ninja import NinjaAPI
 
-from api.models import ApiToken
+from api.auth import token_auth
+from api.main import Utf8JSONRenderer
+from api.schemas import IntakeIn
 from cases.choices import Location
 from cases.models import Case, CaseType
 
@@ -22,22 +24,30 @@ def ping(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
-@csrf_exempt
-@require_POST
-def bare_case(request: HttpRequest) -> HttpResponse:
-    """The floor under intake: the same token check and JSON, then one INSERT of a case row
-    (no locating, classifying, deduplicating, routing, deadline, event or notification)."""
-    header = request.headers.get("Authorization", "")
-    if ApiToken.authenticate(header.removeprefix("Bearer ").strip()) is None:
-        return JsonResponse({"detail": "unauthorised"}, status=401)
-    data = json.loads(request.body)
+def group_commit(request: HttpRequest) -> HttpResponse:
+    """How this server process has written intakes: transactions and cases (cumulative)."""
+    from cases.services import _group_commit
+
+    return JsonResponse({"pid": os.getpid(), "batches": _group_commit.batches,
+                         "items": _group_commit.items})
+
+
+# The floor under intake: the same server, the same API framework, token check, request
+# schema and JSON reply as POST /api/v1/cases — then one INSERT of a case row (no locating,
+# classifying, deduplicating, routing, deadline, event, rollups or notification).
+bare_api = NinjaAPI(urls_namespace="bench", auth=[token_auth], renderer=Utf8JSONRenderer(),
+                    docs_url=None, openapi_url=None)
+
+
+@bare_api.post("/bare-cases", response={201: dict})
+def bare_case(request: HttpRequest, payload: IntakeIn):
     if "id" not in _case_type_id:
         _case_type_id["id"] = CaseType.objects.get(code="request").pk
     case = Case.objects.create(
         number=f"BARE-{uuid.uuid4().hex[:16]}", case_type_id=_case_type_id["id"],
-        title=data["title"], text=data.get("text", ""), lon=data.get("lon"),
-        lat=data.get("lat"), address=data.get("address", ""),
-        area_code=settings.PINGAN_DISTRICT_CODE, location=Location.NO_POINT,
-        channel=data.get("channel", "online"), received_at=timezone.now(),
+        title=payload.title, text=payload.text, lon=payload.lon, lat=payload.lat,
+        address=payload.address, area_code=settings.PINGAN_DISTRICT_CODE,
+        location=Location.NO_POINT, channel=payload.channel.value,
+        received_at=timezone.now(),
     )
-    return JsonResponse({"number": case.number}, status=201)
+    return 201, {"number": case.number}

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from cases import reference
 from cases.models import Category
 
 log = logging.getLogger(__name__)
@@ -45,12 +46,9 @@ def propose(title: str, text: str, *, case_type_id: int | None = None) -> Propos
 
 def keyword_proposal(title: str, text: str, *, case_type_id: int | None = None) -> Proposal:
     """Score leaf-most categories by keyword hits (title hits count double)."""
-    qs = Category.objects.filter(is_active=True).exclude(keywords="")
-    if case_type_id:
-        qs = qs.filter(case_type_id=case_type_id)
     scored = []
-    for category in qs:
-        hits = [w for w in category.keyword_list() if w in title or w in text]
+    for category, words in reference.catalogue().keywords.get(case_type_id or None, []):
+        hits = [w for w in words if w in title or w in text]
         if hits:
             score = sum(2 if w in title else 1 for w in hits) + 0.01 * len(category.code)
             scored.append((score, category, hits))
@@ -84,11 +82,12 @@ def _from_model(title: str, text: str, case_type_id: int | None) -> Proposal | N
         return None
     if not proposal.category:
         return None
-    qs = Category.objects.filter(is_active=True)
-    if case_type_id:
-        qs = qs.filter(case_type_id=case_type_id)
-    category = qs.filter(name=proposal.category).order_by("code").first() or \
-        qs.filter(code=proposal.category).first()
+    catalogue = reference.catalogue()
+    category = catalogue.by_name.get((case_type_id or None, proposal.category))
+    if category is None:
+        category = catalogue.active_category(proposal.category)
+        if category is not None and case_type_id and category.case_type_id != case_type_id:
+            category = None
     if category is None:
         return None
     return Proposal(

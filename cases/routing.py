@@ -1,13 +1,16 @@
 """Routing: (case type, category, area level) → the unit kind that owns a case, found in
-the case's own territory (the grid's community, its street, or the district department)."""
+the case's own territory (the grid's community, its street, or the district department).
+Rules and units are read from memory (org/reference.py): routing reads nothing per case."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cases import reference
 from cases.models import CaseType, Category, RoutingRule
 from org.choices import UnitKind
 from org.models import Unit
+from org.reference import Cached
 from territory.choices import CODE_LENGTH, Level
 
 # The center that takes what a level cannot solve (escalation goes one step up).
@@ -36,15 +39,28 @@ def prefix_at(code: str, level: str) -> str:
     return code[: CODE_LENGTH[level]]
 
 
+def _load_units() -> dict[tuple[str, str], Unit]:
+    """(kind, area code) → the active unit of that kind attached to that area (the first
+    made, when there are several)."""
+    index: dict[tuple[str, str], Unit] = {}
+    for unit in Unit.objects.filter(is_active=True).select_related("area").order_by("-pk"):
+        index[(unit.kind, unit.area.code)] = unit
+    return index
+
+
+_units: Cached[dict[tuple[str, str], Unit]] = Cached("units by kind and area", _load_units)
+
+
 def find_unit(kind: str, area_code: str, *, at_level: str | None = None) -> Unit | None:
     """The active unit of this kind attached to the area or its nearest ancestor."""
-    codes = [area_code[:n] for n in sorted(CODE_LENGTH.values()) if n <= len(area_code)]
-    if at_level:
-        codes = [c for c in codes if len(c) <= CODE_LENGTH[at_level]]
-    units = Unit.objects.filter(kind=kind, is_active=True, area__code__in=codes).select_related(
-        "area"
-    )
-    return max(units, key=lambda u: (len(u.area.code), -u.pk), default=None)
+    index = _units.get()
+    for n in sorted(CODE_LENGTH.values(), reverse=True):
+        if n > len(area_code) or (at_level and n > CODE_LENGTH[at_level]):
+            continue
+        unit = index.get((kind, area_code[:n]))
+        if unit is not None:
+            return unit
+    return None
 
 
 def center_for(area_code: str, level: str) -> Unit | None:
@@ -52,19 +68,10 @@ def center_for(area_code: str, level: str) -> Unit | None:
     return find_unit(CENTER_KIND[level], prefix_at(area_code, level), at_level=level)
 
 
-def _ancestors(category: Category | None) -> list[int]:
-    ids = []
-    while category is not None:
-        ids.append(category.pk)
-        category = category.parent
-    return ids
-
-
 def route(case_type: CaseType, category: Category | None, area_code: str) -> Route:
     """First matching active rule (by order); the district center when nothing matches."""
-    category_ids = _ancestors(category)
-    rules = RoutingRule.objects.filter(is_active=True).select_related("category")
-    for rule in rules:
+    category_ids = reference.catalogue().ancestors(category.pk if category else None)
+    for rule in reference.routing_rules():
         if rule.case_type_id and rule.case_type_id != case_type.pk:
             continue
         if rule.category_id and rule.category_id not in category_ids:

@@ -6,6 +6,7 @@ import math
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -121,26 +122,38 @@ def similar_open_cases(
     if category_id is None:
         return []
     at = at or timezone.now()
-    qs = Case.objects.filter(
-        category_id=category_id, status__in=OPEN_STATUSES,
-        received_at__gte=at - timedelta(days=settings.PINGAN_DUPLICATE_DAYS),
-        received_at__lte=at,
-    )
     radius = settings.PINGAN_DUPLICATE_RADIUS_M
+    # One fixed statement (intake asks this for every case: no query building per call).
+    ops = connection.ops
+    params = [category_id, *(str(s) for s in OPEN_STATUSES),
+              ops.adapt_datetimefield_value(at - timedelta(days=settings.PINGAN_DUPLICATE_DAYS)),
+              ops.adapt_datetimefield_value(at), exclude_pk or 0]
+    near = ""
     if lon is not None and lat is not None:
         dlat = radius / 111_320
         dlon = radius / (111_320 * math.cos(math.radians(lat)))
-        qs = qs.filter(lat__range=(lat - dlat, lat + dlat), lon__range=(lon - dlon, lon + dlon))
-    if exclude_pk:
-        qs = qs.exclude(pk=exclude_pk)
+        near = " AND lat BETWEEN %s AND %s AND lon BETWEEN %s AND %s"
+        params += [lat - dlat, lat + dlat, lon - dlon, lon + dlon]
+    sql = (f"SELECT id, number, title, text, lon, lat FROM {Case._meta.db_table} "
+           f"WHERE category_id = %s AND status IN ({', '.join(['%s'] * len(OPEN_STATUSES))}) "
+           f"AND received_at >= %s AND received_at <= %s AND id <> %s{near} "
+           "ORDER BY received_at DESC, id DESC LIMIT 200")  # the newest, as before
     found = []
-    for case in qs.only("id", "number", "title", "text", "lon", "lat")[:200]:
-        if lon is not None and case.lon is not None and _metres(lon, lat, case.lon,
-                                                                 case.lat) > radius:
+    words = _bigrams(text)
+    if not words:
+        return []
+    # Plain rows, and a model object only for a match: intake asks this for every case.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for pk, number, title, body, c_lon, c_lat in rows:
+        if lon is not None and c_lon is not None and _metres(lon, lat, c_lon, c_lat) > radius:
             continue
-        score = text_similarity(text, f"{case.title} {case.text}")
+        other = _bigrams(f"{title} {body}")
+        score = len(words & other) / len(words | other) if other else 0.0
         if score >= min_similarity:
-            found.append((case, score))
+            found.append((Case(id=pk, number=number, title=title, text=body, lon=c_lon,
+                               lat=c_lat), score))
     found.sort(key=lambda p: -p[1])
     return found[:limit]
 

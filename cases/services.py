@@ -12,16 +12,17 @@ import hmac
 import math
 import secrets
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import classify, permissions, routing, selectors
+from cases import classify, permissions, reference, routing, selectors
 from cases.choices import (
     AssignmentRole,
     Channel,
@@ -44,6 +45,7 @@ from cases.errors import (
     TransitionNotAllowed,
     VersionConflict,
 )
+from cases.groupcommit import GroupCommit
 from cases.models import (
     Assignment,
     Case,
@@ -59,7 +61,7 @@ from cases.models import (
     TrainingExample,
 )
 from cases.workflow import TRANSITIONS, Transition
-from measures.rollups import record_event
+from measures.rollups import record_event, record_intakes
 from org import access
 from org.choices import Role
 from org.models import Membership, Unit
@@ -80,6 +82,7 @@ class IntakeResult:
     public_code: str = ""  # shown once to the resident; only its hash is stored
     proposal: classify.Proposal | None = None
     duplicates: list[tuple[Case, float]] = field(default_factory=list)
+    parties: list[Party] = field(default_factory=list)  # as made (when created)
 
 
 def intake_case(
@@ -106,12 +109,33 @@ def intake_case(
 
     `event_data` (e.g. an Open311 media_url) is kept in the first event's data. `due_at`
     replaces the policy's deadline where a source system set one (imports); `source` names
-    that system in the first event."""
-    if client_key:
-        existing = Case.objects.filter(client_key=client_key).first()
-        if existing is not None:
-            return IntakeResult(existing, created=False)
+    that system in the first event.
 
+    A `client_key` seen before gives back the case it made (created=False): the unique key
+    refuses the second insert, so a first intake pays no look-up for it."""
+    try:
+        with _group_commit.preparing() if _grouped() else _alone() as submit:
+            ready, result = _make_ready(
+                title=title, channel=channel, case_type=case_type, category=category,
+                text=text, lon=lon, lat=lat, address=address, priority=priority,
+                parties=parties, client_key=client_key, actor=actor,
+                reporter_grid=reporter_grid, received_at=received_at, event_data=event_data,
+                due_at=due_at, source=source)
+            submit(ready)
+    except IntegrityError:
+        # A retry raced us with the same client key: the first one won; return it.
+        if client_key:
+            existing = Case.objects.filter(client_key=client_key).first()
+            if existing is not None:
+                return IntakeResult(existing, created=False)
+        raise
+    return result
+
+
+def _make_ready(*, title, channel, case_type, category, text, lon, lat, address, priority,
+                parties, client_key, actor, reporter_grid, received_at, event_data, due_at,
+                source) -> tuple[_ReadyIntake, IntakeResult]:
+    """Everything intake decides, nothing written yet."""
     data = _validate_intake(title=title, text=text, channel=channel, case_type=case_type,
                             category=category, lon=lon, lat=lat, address=address,
                             priority=priority, parties=parties or [], client_key=client_key,
@@ -149,51 +173,98 @@ def intake_case(
                             calendar_known=True)
     public_code = "".join(secrets.choice(PUBLIC_CODE_ALPHABET) for _ in range(8))
 
-    try:
+    case = Case(
+        case_type=case_type_obj, category=category_obj,
+        category_confidence=proposal.confidence if proposal else None,
+        title=data["title"], text=data["text"], lon=data["lon"], lat=data["lat"],
+        address=data["address"], grid_code=grid_code, area_code=area_code,
+        location=location, channel=channel, priority=data["priority"],
+        status=Status.RECEIVED, owner_unit=route.unit, received_at=received,
+        client_key=client_key or None, public_code_hash=hash_public_code(public_code),
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        escalation_level=routing.level_of(route.unit.area.code) if route.unit else "",
+    )
+    _apply_deadline(case, deadline, now=received)
+    intake_data = {
+        **(event_data or {}),  # the channel's own details; the engine's keys win
+        "location": location, "grid": grid_code, "channel": channel,
+        "routed_to": route.unit.code if route.unit else None,
+        "co_units": [u.code for u in route.co_units],
+        "rule": route.rule.pk if route.rule else None,
+        "duplicates": [[c.number, round(s, 3)] for c, s in duplicates],
+        "deadline": _deadline_data(deadline),
+    }
+    if source:
+        intake_data["source"] = source
+    if proposal is not None:
+        intake_data["proposal"] = proposal.as_data()
+    ready = _ReadyIntake(
+        case=case, parties=[Party(case=case, **p) for p in data["parties"]],
+        event=_event(case, 1, EventKind.INTAKE, actor, "", Status.RECEIVED, "", intake_data,
+                     at=received),
+        notify=route.unit if route.unit is not None and _notifies(received) else None,
+        subject=_("New case %(number)s: %(title)s"),  # in the language of this request
+    )
+    return ready, IntakeResult(case, True, public_code, proposal, duplicates, ready.parties)
+
+
+@dataclass
+class _ReadyIntake:
+    """A case made ready by intake, nothing written yet: the case row (without its number),
+    its parties, its first event and the unit to tell."""
+
+    case: Case
+    parties: list[Party]
+    event: CaseEvent
+    notify: Unit | None
+    subject: str
+
+
+def _write_intakes(batch: list[_ReadyIntake]) -> None:
+    """Write ready intakes in the current transaction: numbers, then one INSERT per table
+    for the whole batch, the measures' facts and rollups, the notifications."""
+    local = timezone.get_default_timezone()
+    by_counter: dict[tuple[str, int], list[Case]] = {}
+    for item in batch:
+        year = item.case.received_at.astimezone(local).year
+        by_counter.setdefault((item.case.area_code[:6], year), []).append(item.case)
+    for (district, year), cases in sorted(by_counter.items()):
+        for case, number in zip(cases, _take_numbers(district, year, len(cases)), strict=True):
+            case.number = number
+    Case.objects.bulk_create([item.case for item in batch])
+    parties = [p for item in batch for p in item.parties]
+    if parties:
+        Party.objects.bulk_create(parties)
+    CaseEvent.objects.bulk_create([item.event for item in batch])
+    notices: list[Notification] = []
+    # The measures' rollups follow every event, in the same transaction (DESIGN §7).
+    record_intakes([(item.event, item.case) for item in batch])
+    for item in batch:
+        if item.notify is not None:
+            _notify_units([(item.notify, item.case)], item.subject, bulk=notices)
+    Notification.objects.bulk_create(notices)
+
+
+_group_commit = GroupCommit(
+    _write_intakes, delay=lambda: settings.PINGAN_INTAKE_COMMIT_DELAY_MS / 1000)
+
+
+@contextmanager
+def _alone():
+    """Inside the caller's transaction (an import, a test): written right there."""
+
+    def submit(ready: _ReadyIntake) -> None:
         with transaction.atomic():
-            case = Case(
-                number=_next_number(area_code[:6], received.astimezone(
-                    timezone.get_default_timezone()).year),
-                case_type=case_type_obj, category=category_obj,
-                category_confidence=proposal.confidence if proposal else None,
-                title=data["title"], text=data["text"], lon=data["lon"], lat=data["lat"],
-                address=data["address"], grid_code=grid_code, area_code=area_code,
-                location=location, channel=channel, priority=data["priority"],
-                status=Status.RECEIVED, owner_unit=route.unit, received_at=received,
-                client_key=client_key or None, public_code_hash=hash_public_code(public_code),
-                created_by=actor if actor is not None and actor.is_authenticated else None,
-                escalation_level=routing.level_of(route.unit.area.code) if route.unit else "",
-            )
-            _apply_deadline(case, deadline, now=received)
-            case.save()
-            for p in data["parties"]:
-                Party.objects.create(case=case, **p)
-            intake_data = {
-                **(event_data or {}),  # the channel's own details; the engine's keys win
-                "location": location, "grid": grid_code, "channel": channel,
-                "routed_to": route.unit.code if route.unit else None,
-                "co_units": [u.code for u in route.co_units],
-                "rule": route.rule.pk if route.rule else None,
-                "duplicates": [[c.number, round(s, 3)] for c, s in duplicates],
-                "deadline": _deadline_data(deadline),
-            }
-            if source:
-                intake_data["source"] = source
-            if proposal is not None:
-                intake_data["proposal"] = proposal.as_data()
-            _record(case, EventKind.INTAKE, actor, "", Status.RECEIVED, "", intake_data,
-                    at=received)
-            if route.unit is not None:
-                _notify_unit(route.unit, case, _("New case %(number)s: %(title)s"),
-                             at=received)
-    except IntegrityError:
-        # A retry raced us with the same client key: the first one won; return it.
-        if client_key:
-            existing = Case.objects.filter(client_key=client_key).first()
-            if existing is not None:
-                return IntakeResult(existing, created=False)
-        raise
-    return IntakeResult(case, True, public_code, proposal, duplicates)
+            _write_intakes([ready])
+
+    yield submit
+
+
+def _grouped() -> bool:
+    """Whether this intake goes through the group commit: not inside a caller's transaction
+    (whose all-or-nothing must hold), and not when turned off."""
+    return (settings.PINGAN_INTAKE_GROUP_COMMIT
+            and not transaction.get_connection().in_atomic_block)
 
 
 def _validate_intake(**kw) -> dict:
@@ -238,17 +309,18 @@ def _validate_intake(**kw) -> dict:
 
     category = kw["category"]
     case_type = kw["case_type"]
+    catalogue = reference.catalogue()
     out["category"] = None
     if isinstance(category, Category):
         out["category"] = category
     elif category:
-        out["category"] = Category.objects.filter(code=str(category), is_active=True).first()
+        out["category"] = catalogue.active_category(str(category))
         if out["category"] is None:
             errors["category"] = _("unknown category %s") % category
     if isinstance(case_type, CaseType):
         out["case_type"] = case_type
     elif case_type:
-        out["case_type"] = CaseType.objects.filter(code=str(case_type), is_active=True).first()
+        out["case_type"] = catalogue.active_type(str(case_type))
         if out["case_type"] is None:
             errors["case_type"] = _("unknown case type %s") % case_type
     elif out["category"] is not None:
@@ -320,17 +392,21 @@ def _can_intake(actor, area_code: str) -> bool:
     return access.can_see_code(actor, area_code, roles)
 
 
-def _next_number(district_code: str, year: int) -> str:
-    """Case numbers run per district and year: 500103-2026-000123."""
-    counter = (CaseCounter.objects.select_for_update()
-               .filter(district_code=district_code, year=year).first())
-    if counter is None:
-        counter, _created = CaseCounter.objects.get_or_create(district_code=district_code,
-                                                              year=year)
-        counter = CaseCounter.objects.select_for_update().get(pk=counter.pk)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{district_code}-{year}-{counter.last:06d}"
+def _take_numbers(district_code: str, year: int, count: int = 1) -> list[str]:
+    """The next `count` case numbers of the district's year: 500103-2026-000123. One
+    statement moves the counter; its row stays locked until the intake commits, so numbers
+    never skip."""
+    sql = (f"UPDATE {CaseCounter._meta.db_table} SET last = last + %s "
+           "WHERE district_code = %s AND year = %s RETURNING last")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [count, district_code, year])
+        row = cursor.fetchone()
+        if row is None:  # the year's first case: make its counter (a racer may beat us)
+            with transaction.atomic():
+                CaseCounter.objects.get_or_create(district_code=district_code, year=year)
+            cursor.execute(sql, [count, district_code, year])
+            row = cursor.fetchone()
+    return [f"{district_code}-{year}-{n:06d}" for n in range(row[0] - count + 1, row[0] + 1)]
 
 
 def hash_public_code(code: str) -> str:
@@ -394,25 +470,29 @@ def _working_units(case: Case) -> list[int]:
 def _record(case: Case, kind: str, actor, from_status: str, to_status: str, reason: str,
             data: dict | None = None, *, at: datetime | None = None,
             actor_label: str = "") -> CaseEvent:
-    last = case.events.order_by("-seq").values_list("seq", flat=True).first() or 0
+    seq = (case.events.order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
+    event = _event(case, seq, kind, actor, from_status, to_status, reason, data, at=at,
+                   actor_label=actor_label)
+    event.save(force_insert=True)
+    # The measures' rollups follow every event, in the same transaction (DESIGN §7).
+    record_event(event, case)
+    return event
+
+
+def _event(case: Case, seq: int, kind: str, actor, from_status: str, to_status: str,
+           reason: str, data: dict | None = None, *, at: datetime | None = None,
+           actor_label: str = "") -> CaseEvent:
+    """An event row, not yet saved: who (and for which unit), when, from, to, why."""
     unit = None
     if actor is not None and getattr(actor, "is_authenticated", False):
-        if "_pingan_first_unit" not in actor.__dict__:
-            actor.__dict__["_pingan_first_unit"] = Unit.objects.filter(
-                memberships__person__user=actor, memberships__is_active=True).order_by(
-                "pk").first()
-        unit = actor.__dict__["_pingan_first_unit"]
-        actor_label = actor_label or (getattr(getattr(actor, "person", None), "name", "")
-                                      or actor.get_username())
-    event = CaseEvent.objects.create(
-        case=case, seq=last + 1, at=at or timezone.now(),
+        unit, name = access.actor_profile(actor)
+        actor_label = actor_label or name
+    return CaseEvent(
+        case=case, seq=seq, at=at or timezone.now(),
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_unit=unit, actor_label=actor_label, kind=kind, from_status=from_status,
         to_status=to_status, reason=reason, data=data or {},
     )
-    # The measures' rollups follow every event, in the same transaction (DESIGN §7).
-    record_event(event, case)
-    return event
 
 
 def _save(case: Case, fields: list[str]) -> None:
@@ -474,18 +554,34 @@ def _unit(unit: Unit | str | int | None, field_name: str = "unit") -> Unit:
 HISTORY_AGE = 86_400  # seconds: older events are history (imports, replays) and notify no one
 
 
+def _notifies(at: datetime | None) -> bool:
+    return at is None or (timezone.now() - at).total_seconds() <= HISTORY_AGE
+
+
 def _notify_unit(unit: Unit, case: Case, subject: str, *, at: datetime | None = None) -> None:
-    if at is not None and (timezone.now() - at).total_seconds() > HISTORY_AGE:
-        return
-    text = subject % {"number": case.number, "title": case.title}
-    Notification.objects.create(unit=unit, case=case, subject=text[:200])
-    users = Membership.objects.filter(unit=unit, is_active=True, person__is_active=True,
-                                      person__user__isnull=False).values_list(
-        "person__user_id", flat=True)
-    for medium in settings.PINGAN_NOTIFY_MEDIA:
-        for user_id in set(users):
-            Notification.objects.create(recipient_id=user_id, unit=unit, case=case,
-                                        medium=medium, subject=text[:200])
+    if _notifies(at):
+        _notify_units([(unit, case)], subject)
+
+
+def _notify_units(pairs: list[tuple[Unit, Case]], subject: str, *,
+                  bulk: list[Notification] | None = None) -> None:
+    """An in-app notice to each unit about its case, and one per configured medium to each
+    of the unit's active people; written at once, or added to `bulk` for the caller."""
+    rows = [] if bulk is None else bulk
+    members: dict[int, set[int]] = {}
+    if settings.PINGAN_NOTIFY_MEDIA:
+        for unit_id, user_id in Membership.objects.filter(
+                unit__in={u.pk for u, _c in pairs}, is_active=True, person__is_active=True,
+                person__user__isnull=False).values_list("unit_id", "person__user_id"):
+            members.setdefault(unit_id, set()).add(user_id)
+    for unit, case in pairs:
+        text = (subject % {"number": case.number, "title": case.title})[:200]
+        rows.append(Notification(unit=unit, case=case, subject=text))
+        for medium in settings.PINGAN_NOTIFY_MEDIA:
+            rows.extend(Notification(recipient_id=user_id, unit=unit, case=case, medium=medium,
+                                     subject=text) for user_id in sorted(members.get(unit.pk, ())))
+    if bulk is None:
+        Notification.objects.bulk_create(rows)
 
 
 # -- transitions: one function each ---------------------------------------------------------

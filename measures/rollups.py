@@ -95,20 +95,43 @@ def _upsert(deltas: dict[Key, list[int]], using: str = "default") -> None:
     give concurrent writers one lock order."""
     if not deltas:
         return
+    connection = connections[using]
     table = Rollup._meta.db_table
     cols = KEY_COLUMNS + MEASURE_COLUMNS
-    one = "(" + ", ".join(["%s"] * len(cols)) + ")"
-    params: list = []
-    for key in sorted(deltas, key=lambda k: (k[0], k[1], k[2], k[3], k[4].isoformat(), k[5],
-                                             k[6], k[7])):
-        params.extend(key)
-        params.extend(deltas[key])
+    keys = sorted(deltas, key=lambda k: (k[0], k[1], k[2], k[3], k[4].isoformat(), k[5], k[6],
+                                         k[7]))
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in MEASURE_COLUMNS)
-    sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
-           + ", ".join([one] * len(deltas))
-           + f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET {updates}")
-    with connections[using].cursor() as cursor:
+    conflict = f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET {updates}"
+    if connection.vendor == "postgresql":
+        # One array per column: the statement's text is the same whatever the number of
+        # rows, so neither the driver nor the server parses it anew (intake runs it per case).
+        sql = _unnest_upsert(connection) + conflict
+        params = [list(column) for column in zip(*((*k, *deltas[k]) for k in keys),
+                                                  strict=True)]
+    else:
+        one = "(" + ", ".join(["%s"] * len(cols)) + ")"
+        sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
+               + ", ".join([one] * len(deltas)) + conflict)
+        params = [value for k in keys for value in (*k, *deltas[k])]
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.ensure_connection()
+        # Django's cursors bind on the client, quoting every array element in Python; this
+        # statement goes with server-side binding, its arrays sent in binary.
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql, params, binary=True)
+        return
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def _unnest_upsert(connection) -> str:
+    fields = {f.column: f for f in Rollup._meta.concrete_fields}
+    cols = KEY_COLUMNS + MEASURE_COLUMNS
+    arrays = ", ".join(f"%s::{fields[c].db_type(connection)}[]" for c in cols)
+    return (f"INSERT INTO {Rollup._meta.db_table} ({', '.join(cols)}) "
+            f"SELECT * FROM unnest({arrays})")
 
 
 def record_event(event, case) -> None:
@@ -136,6 +159,26 @@ def record_event(event, case) -> None:
                  received_at=case.received_at)
     _upsert(_delta(old_rows, rows_for(fact)))
     fact.save(force_insert=is_new)
+
+
+def record_intakes(pairs: list) -> None:
+    """`record_event` for the intake events of cases just inserted, together: one fact each,
+    and the rollups moved by the sum of their contributions in one upsert (cases received
+    the same day share their rows, so a batch adds up to few rows)."""
+    made, deltas = [], {}
+    for event, case in pairs:
+        fact = facts.new_fact(case.pk)
+        facts.apply_event(fact, event.kind, event.at, event.to_status, event.data, event.seq)
+        facts.finish(fact, area_code=case.area_code, case_type_id=case.case_type_id,
+                     category_id=case.category_id, channel=case.channel, due_at=case.due_at,
+                     received_at=case.received_at)
+        for key, counts in rows_for(fact).items():
+            row = deltas.setdefault(key, [0] * len(MEASURE_COLUMNS))
+            for i, n in enumerate(counts):
+                row[i] += n
+        made.append(fact)
+    _upsert(deltas)
+    CaseFact.objects.bulk_create(made)
 
 
 # -- rebuild -------------------------------------------------------------------------------

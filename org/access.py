@@ -73,3 +73,18 @@ def has_role(user, role: str | Role, code: str | None = None) -> bool:
     if code is None:
         return bool(prefixes)
     return any(code.startswith(prefix) for prefix in prefixes)
+
+
+def actor_profile(user) -> tuple:
+    """(the user's first active unit or None, the name an event shows): what every event the
+    user writes records; read once per user object."""
+    found = user.__dict__.get("_pingan_actor")
+    if found is None:
+        from org.models import Person, Unit
+
+        unit = Unit.objects.filter(memberships__person__user=user,
+                                   memberships__is_active=True).order_by("pk").first()
+        name = Person.objects.filter(user=user).values_list("name", flat=True).first()
+        found = (unit, name or user.get_username())
+        user.__dict__["_pingan_actor"] = found
+    return found

@@ -92,3 +92,21 @@ class Membership(models.Model):
             raise ValidationError(
                 {"scope": _("The scope must lie on the unit's own branch of the territory.")}
             )
+
+
+class Generation(models.Model):
+    """The stamp of the reference data that processes keep in memory (units, memberships,
+    catalogue, routing rules, tokens — see org/reference.py): replaced by a fresh random value
+    in the same transaction as every change, so a process that sees a different stamp knows
+    its copy is stale. Random, not a counter: a rolled-back change must never be mistaken
+    for a later one that reuses its number."""
+
+    name = models.CharField(max_length=30, primary_key=True)
+    stamp = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("reference data generation")
+        verbose_name_plural = _("reference data generations")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.stamp}"

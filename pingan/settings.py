@@ -189,6 +189,15 @@ PINGAN_TILE_URL = os.environ.get("PINGAN_TILE_URL", "")
 PINGAN_TILE_ATTRIBUTION = os.environ.get("PINGAN_TILE_ATTRIBUTION", "")
 # The locator re-checks the area table for changes at most this often (seconds).
 PINGAN_LOCATOR_RECHECK_SECONDS = float(os.environ.get("PINGAN_LOCATOR_RECHECK_SECONDS", "5"))
+# Intakes from concurrent requests are written together, one transaction per batch
+# (cases/groupcommit.py); 0 writes each on its own.
+PINGAN_INTAKE_GROUP_COMMIT = os.environ.get("PINGAN_INTAKE_GROUP_COMMIT", "1") != "0"
+# How long a batch may wait for intakes still being made ready in the same process (ms).
+PINGAN_INTAKE_COMMIT_DELAY_MS = float(os.environ.get("PINGAN_INTAKE_COMMIT_DELAY_MS", "2"))
+# Reference data (units, memberships, catalogue, routing rules, tokens) kept in memory is
+# checked for changes at most this often (seconds; org/reference.py).
+PINGAN_REFERENCE_RECHECK_SECONDS = float(
+    os.environ.get("PINGAN_REFERENCE_RECHECK_SECONDS", "2"))
 
 LOGGING = {
     "version": 1,

@@ -72,7 +72,24 @@ def test_a_revoked_token_answers_401(users):
     token, raw = ApiToken.issue(name="hotline", user=users["dispatcher"])
     client = Client(headers={"Authorization": f"Bearer {raw}"})
     assert client.get(f"{API}/inbox").status_code == 200
-    ApiToken.objects.filter(pk=token.pk).update(is_active=False)
+    token.revoke()
+    assert client.get(f"{API}/inbox").status_code == 401
+
+
+def test_a_token_revoked_behind_the_models_back_holds_after_the_recheck(users, settings):
+    """Another process (or raw SQL) revoked it: this process notices at its next look at the
+    reference stamp, at most PINGAN_REFERENCE_RECHECK_SECONDS later."""
+    from org.models import Generation
+
+    settings.PINGAN_REFERENCE_RECHECK_SECONDS = 3600
+    token, raw = ApiToken.issue(name="hotline", user=users["dispatcher"])
+    client = Client(headers={"Authorization": f"Bearer {raw}"})
+    assert client.get(f"{API}/inbox").status_code == 200
+    ApiToken.objects.filter(pk=token.pk).update(is_active=False)  # no signal
+    assert client.get(f"{API}/inbox").status_code == 200  # this process's copy, for now
+    Generation.objects.filter(name="reference").update(stamp="changed-elsewhere")
+    assert client.get(f"{API}/inbox").status_code == 200  # not looked at the stamp yet
+    settings.PINGAN_REFERENCE_RECHECK_SECONDS = 0  # the interval has passed
     assert client.get(f"{API}/inbox").status_code == 401
 
 
@@ -128,8 +145,16 @@ def test_intake_answers_201_with_the_case_its_public_code_and_the_triage(as_user
     assert case["status"] == "received" and case["channel"] == "online"
     assert case["grid_code"] == first_grid.code and case["version"] == 1
     assert body["proposal"]["category"] == "hazard-gas" and "燃气" in body["proposal"]["reasons"]
-    assert case["events"][0]["kind"] == "intake"
-    assert "accept" in case["allowed_actions"]
+    assert case["category"] == "hazard-gas" and case["owner_unit"]["code"]
+    assert case["due_at"] and case["location"] == "located"
+    # The 201 is built from what intake held: it must agree with the stored case.
+    stored = as_user("clerk").get(f"{API}/cases/{case['number']}").json()
+    for name in ("status", "grid_code", "area_code", "owner_unit", "due_at", "warn_at",
+                 "version", "received_at", "deadline_state", "escalation_level", "address",
+                 "text", "category_confidence", "parties"):
+        assert case[name] == stored[name], name
+    assert stored["events"][0]["kind"] == "intake"
+    assert "accept" in stored["allowed_actions"]
 
 
 def test_a_retry_with_the_same_key_answers_200_with_the_same_case_and_no_code(as_user,

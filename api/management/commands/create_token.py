@@ -56,5 +56,5 @@ class Command(BaseCommand):
                                % {"n": len(found), "prefix": prefix,
                                   "names": ", ".join(str(t) for t in found)})
         token = found[0]
-        ApiToken.objects.filter(pk=token.pk).update(is_active=False)
+        token.revoke()
         self.stdout.write(_("Revoked %s") % token)

@@ -1,0 +1,158 @@
+"""Group commit (cases/groupcommit.py): concurrent intakes written together, each exactly
+once, a bad one failing alone; and a batch written as the same rows as one at a time."""
+
+import contextlib
+import threading
+import time
+
+import pytest
+from django.db import transaction
+
+from cases import services
+from cases.groupcommit import GroupCommit
+from cases.models import Case, CaseEvent, Notification, Party
+from measures import rollups
+from measures.models import CaseFact, Rollup
+
+
+def _group(write, **kw):
+    return GroupCommit(write, atomic=contextlib.nullcontext, **kw)
+
+
+def _run_threads(n, target):
+    errors = {}
+
+    def run(i):
+        try:
+            target(i)
+        except Exception as exc:  # noqa: BLE001
+            errors[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not any(t.is_alive() for t in threads), "a submitter never returned"
+    return errors
+
+
+def test_concurrent_items_are_written_once_each_and_together():
+    batches = []
+
+    def write(items):
+        time.sleep(0.01)  # while one batch is written, the others pile up
+        batches.append(list(items))
+
+    group = _group(write)
+    errors = _run_threads(40, group.submit)
+    assert errors == {}
+    written = [i for b in batches for i in b]
+    assert sorted(written) == list(range(40))
+    assert len(batches) < 40 and max(len(b) for b in batches) > 1
+    assert group.items == 40 and group.batches == len(batches)
+
+
+def test_a_batch_holds_at_most_the_limit():
+    sizes = []
+    group = _group(lambda items: (time.sleep(0.01), sizes.append(len(items))), limit=3)
+    assert _run_threads(20, group.submit) == {}
+    assert sum(sizes) == 20 and max(sizes) <= 3
+
+
+def test_a_bad_item_fails_alone_and_the_rest_are_written():
+    written = []
+
+    def write(items):
+        time.sleep(0.005)
+        if 7 in items:
+            raise ValueError("item 7 is bad")
+        written.extend(items)
+
+    errors = _run_threads(20, _group(write).submit)
+    assert list(errors) == [7] and str(errors[7]) == "item 7 is bad"
+    assert sorted(written) == [i for i in range(20) if i != 7]
+
+
+def test_a_lone_writer_gets_its_own_error():
+    group = _group(lambda items: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        group.submit("x")
+    group2 = _group(lambda items: None)
+    group2.submit("y")  # the group is usable again after an error
+    assert group2.batches == 1
+
+
+def test_a_writer_waits_for_an_intake_still_being_made_ready():
+    batches = []
+    group = _group(lambda items: batches.append(list(items)), delay=5.0)
+    started = threading.Event()
+
+    def sibling():
+        with group.preparing() as submit:
+            started.set()
+            time.sleep(0.05)  # locating, classifying, ...
+            submit("b")
+
+    t = threading.Thread(target=sibling)
+    t.start()
+    started.wait(5)
+    group.submit("a")  # the sibling is preparing: wait for it (not the whole 5 s)
+    t.join(5)
+    assert batches == [["a", "b"]]
+
+
+def test_an_intake_that_fails_while_being_made_ready_holds_nobody_up():
+    group = _group(lambda items: None, delay=30.0)
+    with pytest.raises(ValueError), group.preparing():
+        raise ValueError("bad input")
+    t = threading.Thread(target=group.submit, args=("next",))
+    t.start()
+    t.join(5)
+    assert not t.is_alive()
+
+
+def test_a_lone_writer_does_not_wait():
+    group = _group(lambda items: None, delay=30.0)
+    t = threading.Thread(target=group.submit, args=("alone",))
+    t.start()
+    t.join(5)
+    assert not t.is_alive() and group.batches == 1
+
+
+@pytest.mark.django_db
+def test_a_batch_is_written_as_the_same_rows_as_one_at_a_time(first_grid, far_grid, users,
+                                                              monkeypatch):
+    """Intakes made ready by several requests and written in one batch: consecutive numbers,
+    their parties, first events, notifications, facts and the rollups a rebuild gives."""
+    ready = []
+
+    class Collect:
+        @contextlib.contextmanager
+        def preparing(self):
+            yield ready.append
+
+    monkeypatch.setattr(services, "_group_commit", Collect())
+    monkeypatch.setattr(services, "_grouped", lambda: True)
+    results = []
+    for i, grid in enumerate([first_grid, far_grid, first_grid, far_grid, first_grid]):
+        lon, lat = grid.centroid_lon, grid.centroid_lat
+        results.append(services.intake_case(
+            title=f"楼道堆放杂物第{i}次", text="消防通道被占用", case_type="hazard",
+            channel="hotline", lon=lon, lat=lat, actor=users["clerk"],
+            parties=[{"name": "张三丰", "phone": "13812345678"}] * (i % 2)))
+    assert len(ready) == 5 and not Case.objects.exists()
+    with transaction.atomic():
+        services._write_intakes(ready)
+    cases = list(Case.objects.order_by("number"))
+    assert [c.pk for c in cases] == [r.case.pk for r in results]
+    numbers = [int(c.number.rsplit("-", 1)[1]) for c in cases]
+    assert numbers == list(range(numbers[0], numbers[0] + 5))
+    assert Party.objects.count() == 2 and all(p.case_id for p in Party.objects.all())
+    assert list(CaseEvent.objects.order_by().values_list("seq", "kind").distinct()) == [(1, "intake")]
+    assert CaseEvent.objects.count() == 5 and CaseFact.objects.count() == 5
+    assert Notification.objects.filter(case__in=cases).count() == 5
+    kept = sorted(Rollup.objects.values_list(*rollups.KEY_COLUMNS, *rollups.MEASURE_COLUMNS))
+    rollups.rebuild()
+    assert sorted(Rollup.objects.values_list(*rollups.KEY_COLUMNS,
+                                             *rollups.MEASURE_COLUMNS)) == kept

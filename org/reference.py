@@ -1,0 +1,117 @@
+"""Reference data kept in each process's memory, reloaded when it changes (DESIGN §11).
+
+Intake reads the same few hundred rows for every case: case types, categories, routing
+rules, units, the caller's token and memberships. Each `Cached` set below is loaded once
+and kept until the reference stamp (`org.models.Generation`) changes. Every save or delete
+of a watched model writes a new random stamp in the same transaction, and makes this
+process look again at once; other processes look at most every
+`PINGAN_REFERENCE_RECHECK_SECONDS` (one indexed read of one row). So a change — a new
+routing rule, a unit closed, a membership or token revoked — holds everywhere within that
+many seconds, and at once in the process that made it.
+
+Changes that bypass model signals (`QuerySet.update`, `bulk_create`, raw SQL) must call
+`changed()` themselves; `pingan reference-changed` does it from the shell.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from django.conf import settings
+from django.db import transaction
+
+T = TypeVar("T")
+NAME = "reference"
+_lock = threading.RLock()
+_stamp: dict[str, object] = {"value": None, "checked": float("-inf")}
+_registry: list[Cached] = []
+
+
+def current_stamp() -> str:
+    """The stamp as last read; read again when older than the recheck interval."""
+    now = time.monotonic()
+    if now - float(_stamp["checked"]) < settings.PINGAN_REFERENCE_RECHECK_SECONDS:
+        return str(_stamp["value"])
+    from org.models import Generation
+
+    value = Generation.objects.filter(name=NAME).values_list("stamp", flat=True).first() or ""
+    _stamp["value"], _stamp["checked"] = value, now
+    return value
+
+
+def recheck() -> None:
+    """Look at the stamp again on the next read (this process made a change)."""
+    _stamp["checked"] = float("-inf")
+
+
+def changed(using: str = "default") -> None:
+    """Record that reference data changed: a new stamp in the current transaction."""
+    from org.models import Generation
+
+    stamp = uuid.uuid4().hex
+    if not Generation.objects.using(using).filter(name=NAME).update(stamp=stamp):
+        Generation.objects.using(using).create(name=NAME, stamp=stamp)
+    recheck()
+    # After the commit the stamp everyone reads is this one; look again then too, so a copy
+    # loaded inside the transaction is checked against what was committed.
+    transaction.on_commit(recheck, using=using)
+
+
+def clear() -> None:
+    """Forget every cached set (tests: each test's rolled-back rows must not linger)."""
+    with _lock:
+        for cached in _registry:
+            cached.value, cached.stamp = None, None
+        recheck()
+
+
+class Cached(Generic[T]):
+    """One set of reference data: `get()` answers from memory while the stamp holds."""
+
+    def __init__(self, name: str, load: Callable[[], T]):
+        self.name, self.load = name, load
+        self.value: T | None = None
+        self.stamp: str | None = None
+        _registry.append(self)
+
+    def get(self) -> T:
+        stamp = current_stamp()
+        value = self.value
+        if value is not None and self.stamp == stamp:
+            return value
+        with _lock:
+            stamp = current_stamp()  # read before loading: a change during the load shows
+            if self.value is None or self.stamp != stamp:  # as a new stamp next time
+                self.value, self.stamp = self.load(), stamp
+            return self.value  # type: ignore[return-value]
+
+
+# -- which models count as reference data ---------------------------------------------------
+WATCHED = (
+    "cases.CaseType", "cases.Category", "cases.RoutingRule", "org.Unit", "org.Person",
+    "org.Membership", "api.ApiToken", "territory.Area", settings.AUTH_USER_MODEL,
+)
+
+
+def _on_save(sender, instance, raw=False, using="default", update_fields=None, **kw):
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return  # a login moves no reference data
+    changed(using)
+
+
+def _on_delete(sender, instance, using="default", **kw):
+    changed(using)
+
+
+def connect_signals() -> None:
+    from django.apps import apps
+    from django.db.models.signals import post_delete, post_save
+
+    for label in WATCHED:
+        model = apps.get_model(label)
+        post_save.connect(_on_save, sender=model, dispatch_uid=f"reference-save-{label}")
+        post_delete.connect(_on_delete, sender=model, dispatch_uid=f"reference-delete-{label}")
