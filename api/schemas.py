@@ -118,6 +118,7 @@ class PartyOut(Schema):
     name: str
     phone: str
     id_number: str
+    email: str = ""
 
 
 class AssignmentOut(Schema):
@@ -218,6 +219,7 @@ class PartyIn(Strict):
     name: str = Field("", max_length=50)
     phone: str = Field("", max_length=30)
     id_number: str = Field("", max_length=18)
+    email: str = Field("", max_length=254)
 
 
 class IntakeIn(Strict):
@@ -376,8 +378,8 @@ ACTION_SCHEMAS: dict[str, type[Schema]] = {
 class RevealIn(Strict):
     reason: str = Field(..., min_length=1, max_length=200,
                         description="Why you need to see it (kept in the audit).")
-    fields: list[Literal["name", "phone", "id_number"]] = Field(
-        default_factory=lambda: ["name", "phone", "id_number"])
+    fields: list[Literal["name", "phone", "id_number", "email"]] = Field(
+        default_factory=lambda: ["name", "phone", "id_number", "email"])
 
 
 class RevealOut(Schema):
@@ -385,6 +387,7 @@ class RevealOut(Schema):
     name: str | None = None
     phone: str | None = None
     id_number: str | None = None
+    email: str | None = None
 
 
 # -- inbox, catalogue, units ------------------------------------------------------------------

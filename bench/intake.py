@@ -8,9 +8,12 @@ HTTP/1.1 keep-alive connections from asyncio (one thread, a few µs of CPU a req
 the load generator is not what limits the figures on two cores). Three runs:
 
 1. pipeline: `POST /api/v1/cases` with a token — validate, locate, classify, dedupe, route,
-   deadline, one transaction, the case read back — closed loop, `concurrency` in flight;
+   deadline, written with the group commit — closed loop, `concurrency` in flight (16 by
+   default: at least one per server thread, 2 processes × 8, or the figure would measure
+   the load generator's round trips rather than the server);
 2. bare: `POST /bench/bare-cases` — the same API framework, token check, request schema
    and JSON reply, then one INSERT of a case row — same loop, same server, same run;
+1 and 2 take turns, `rounds` times, each after a CHECKPOINT; the best round of each counts.
 3. latency: the pipeline at a steady 100 requests/s (open loop; latency counted from each
    request's planned send time, so a stalled server cannot hide its queue).
 """
@@ -210,6 +213,17 @@ def http_requests(path: str, bodies: list[bytes], token: str, port: int) -> list
     return [head + b"Content-Length: %d\r\n\r\n" % len(b) + b for b in bodies]
 
 
+def checkpoint(url: str) -> None:
+    """Write PostgreSQL's dirty pages out now (needs a superuser; skipped otherwise)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CHECKPOINT")
+    except psycopg.Error:
+        pass
+
+
 def group_commit_stats(port: int) -> str:
     """What the server's processes say of their group commits (each answers for itself)."""
     seen: dict[int, tuple[int, int]] = {}
@@ -371,15 +385,15 @@ async def open_loop(label: str, requests: list[bytes], port: int, rate: float, s
 
 
 # -- the whole benchmark ----------------------------------------------------------------------
-def run(*, url: str = DEFAULT_URL, requests: int = 2000, concurrency: int = 8,
+def run(*, url: str = DEFAULT_URL, requests: int = 2000, concurrency: int = 16,
         rate: float = 100.0, seconds: float = 20.0, workers: int = 2, port: int = 0,
-        seed: int = 311, profile_requests: int = 0,
+        seed: int = 311, profile_requests: int = 0, rounds: int = 2,
         say: Callable[[str], None] = print) -> dict[str, float]:
     token = prepare_database(url, say)
     grids = grid_polygons(url)
     port = port or free_port()
     steady = int(rate * seconds)
-    bodies = intake_bodies(requests + steady + 60, grids, seed)
+    bodies = intake_bodies(rounds * requests + steady + 60, grids, seed)
     log = Path(os.environ.get("PINGAN_VAR_DIR", ROOT / "var")) / "bench-intake-server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     server = Server(url, port, workers, log)
@@ -393,26 +407,35 @@ def run(*, url: str = DEFAULT_URL, requests: int = 2000, concurrency: int = 8,
         if warmup.errors:
             raise RuntimeError("warm-up failed: " + warmup.errors[0])
         meter = CpuMeter(server, url)
-        before = meter.read()
-        pipeline = asyncio.run(closed_loop(
-            "pipeline", http_requests("/api/v1/cases", bodies[60:60 + requests], token, port),
-            port, concurrency, say))
-        after = meter.read()
+        pipelines, bares = [], []
+        def measured(label: str, path: str, part: list[bytes]) -> tuple[Run, list[float]]:
+            checkpoint(url)
+            before = meter.read()
+            done = asyncio.run(closed_loop(label, http_requests(path, part, token, port), port,
+                                           concurrency, say))
+            return done, [(b - a) / max(1, done.ok) * 1000
+                          for a, b in zip(before, meter.read(), strict=True)]
+
+        for r in range(rounds):
+            # Pipeline and bare take turns, each after a checkpoint, so neither pays for the
+            # other's dirty pages or meets a quieter moment of the machine alone; the best
+            # round of each counts.
+            part = bodies[60 + r * requests:60 + (r + 1) * requests]
+            pipeline, cpu = measured("pipeline", "/api/v1/cases", part)
+            pipelines.append((pipeline, cpu))
+            say(f"round {r + 1} pipeline: {pipeline.ok} cases in {pipeline.seconds:.1f} s = "
+                f"{pipeline.rate:.0f}/s; p50 {pipeline.percentile(50):.0f} ms, p99 "
+                f"{pipeline.percentile(99):.0f} ms under full load; CPU a case: server "
+                f"{cpu[0]:.1f} ms, PostgreSQL {cpu[1]:.1f} ms")
+            bare, cpu = measured("bare insert", "/bench/bare-cases", part)
+            bares.append((bare, cpu))
+            say(f"round {r + 1} bare insert: {bare.ok} rows in {bare.seconds:.1f} s = "
+                f"{bare.rate:.0f}/s; p50 {bare.percentile(50):.0f} ms; CPU a row: server "
+                f"{cpu[0]:.1f} ms, PostgreSQL {cpu[1]:.1f} ms")
         say(group_commit_stats(port))
-        cpu_pipeline = [(b - a) / max(1, pipeline.ok) * 1000 for a, b in zip(before, after,
-                                                                             strict=True)]
-        say(f"pipeline: {pipeline.ok} cases in {pipeline.seconds:.1f} s = "
-            f"{pipeline.rate:.0f}/s; p50 {pipeline.percentile(50):.0f} ms, p99 "
-            f"{pipeline.percentile(99):.0f} ms under full load; CPU a case: server "
-            f"{cpu_pipeline[0]:.1f} ms, PostgreSQL {cpu_pipeline[1]:.1f} ms")
-        bare = asyncio.run(closed_loop(
-            "bare insert", http_requests("/bench/bare-cases", bodies[60:60 + requests], token,
-                                         port), port, concurrency, say))
-        cpu_bare = [(b - a) / max(1, bare.ok) * 1000 for a, b in zip(after, meter.read(),
-                                                                     strict=True)]
-        say(f"bare insert: {bare.ok} rows in {bare.seconds:.1f} s = {bare.rate:.0f}/s; "
-            f"p50 {bare.percentile(50):.0f} ms; CPU a row: server {cpu_bare[0]:.1f} ms, "
-            f"PostgreSQL {cpu_bare[1]:.1f} ms")
+        pipeline, cpu_pipeline = max(pipelines, key=lambda p: p[0].rate)
+        bare, cpu_bare = max(bares, key=lambda p: p[0].rate)
+        say(f"best rounds: pipeline {pipeline.rate:.0f}/s, bare insert {bare.rate:.0f}/s")
         cores = os.cpu_count() or 1
         say(f"on {cores} cores of its own (load generator aside) that CPU would allow about "
             f"{cores * 1000 / sum(cpu_pipeline):.0f} cases/s through the pipeline and "
@@ -420,7 +443,8 @@ def run(*, url: str = DEFAULT_URL, requests: int = 2000, concurrency: int = 8,
             f"{sum(cpu_bare) / sum(cpu_pipeline):.2f})")
         paced = asyncio.run(open_loop(
             f"pipeline at {rate:.0f}/s",
-            http_requests("/api/v1/cases", bodies[60 + requests:], token, port), port, rate,
+            http_requests("/api/v1/cases", bodies[60 + rounds * requests:], token, port), port,
+            rate,
             say))
         say(f"pipeline at {rate:.0f}/s for {seconds:.0f} s: p50 {paced.percentile(50):.1f} ms, "
             f"p95 {paced.percentile(95):.1f} ms, p99 {paced.percentile(99):.1f} ms, "
@@ -447,7 +471,7 @@ def run(*, url: str = DEFAULT_URL, requests: int = 2000, concurrency: int = 8,
                               capture_output=True, text=True, check=False)
         for line in (done.stdout + (done.stderr[-2000:] if done.returncode else "")).splitlines():
             say("  " + line)
-    errors = pipeline.errors + bare.errors + paced.errors
+    errors = [e for run_, _c in pipelines + bares for e in run_.errors] + paced.errors
     if errors:
         say(f"{len(errors)} requests failed, e.g. {errors[0]}")
     load = os.getloadavg()[0]
@@ -466,15 +490,14 @@ STAGES = [
     ("  validate", "cases/services.py", "_validate_intake"),
     ("  locate", "cases/services.py", "_locate"),
     ("  territory check (_can_intake)", "cases/services.py", "_can_intake"),
-    ("  classify (keyword rules)", "cases/classify.py", "propose"),
+    ("  classify", "cases/classify.py", "propose"),
     ("  dedupe (similar_open_cases)", "cases/selectors.py", "similar_open_cases"),
     ("  route", "cases/routing.py", "route"),
-    ("  case number", "cases/services.py", "_next_number"),
-    ("  event row (_record)", "cases/services.py", "_record"),
-    ("    measures rollups (record_event)", "measures/rollups.py", "record_event"),
-    ("  notifications", "cases/services.py", "_notify_unit"),
-    ("API read-back (_get_detail)", "api/cases.py", "_get_detail"),
-    ("API response body (case_detail)", "api/cases.py", "case_detail"),
+    ("  deadline", "cases/deadlines.py", "compute_deadline"),
+    ("  the write (_write_intakes)", "cases/services.py", "_write_intakes"),
+    ("    case numbers", "cases/services.py", "_take_numbers"),
+    ("    row inserts (pingan.bulk.insert)", "pingan/bulk.py", "insert"),
+    ("    measures facts and rollups", "measures/rollups.py", "record_intakes"),
 ]
 
 

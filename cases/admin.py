@@ -109,7 +109,7 @@ class PartyInline(ReadOnlyMixin, admin.TabularInline):
     """Only the masked values: unmasking is done on the case page, with a reason, audited."""
 
     model = Party
-    fields = ("role", "masked_name", "masked_phone", "masked_id_number")
+    fields = ("role", "masked_name", "masked_phone", "masked_id_number", "masked_email")
     readonly_fields = fields
     extra = 0
 

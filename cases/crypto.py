@@ -84,6 +84,14 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
+def mask_email(email: str) -> str:
+    """z***@example.org: the first character of the mailbox and the whole domain."""
+    box, at, domain = email.strip().partition("@")
+    if not at:
+        return "*" * len(box)
+    return (box[:1] + "***" if box else "") + "@" + domain
+
+
 def mask_id_number(number: str) -> str:
     """500103********1234."""
     number = number.strip()

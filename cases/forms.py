@@ -136,6 +136,8 @@ class IntakeForm(PointFields):
                                                              required=False)
             self.fields[f"party{i}_id_number"] = forms.CharField(label=_("ID number"),
                                                                  max_length=18, required=False)
+            self.fields[f"party{i}_email"] = forms.EmailField(label=_("E-mail"),
+                                                              max_length=254, required=False)
 
     def limit_categories(self, case_type: CaseType | None) -> None:
         if case_type is not None:
@@ -154,14 +156,14 @@ class IntakeForm(PointFields):
         return data
 
     def party_rows(self) -> list[list[forms.BoundField]]:
-        return [[self[f"party{i}_{f}"] for f in ("role", "name", "phone", "id_number")]
+        return [[self[f"party{i}_{f}"] for f in ("role", "name", "phone", "id_number", "email")]
                 for i in range(PARTY_ROWS)]
 
     def parties(self) -> list[dict]:
         rows = []
         for i in range(PARTY_ROWS):
             values = {f: self.cleaned_data.get(f"party{i}_{f}", "") for f in
-                      ("name", "phone", "id_number")}
+                      ("name", "phone", "id_number", "email")}
             if any(values.values()):
                 rows.append({"role": self.cleaned_data[f"party{i}_role"], **values})
         return rows

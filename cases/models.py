@@ -20,7 +20,13 @@ from cases.choices import (
     Rating,
     Status,
 )
-from cases.crypto import EncryptedTextField, mask_id_number, mask_name, mask_phone
+from cases.crypto import (
+    EncryptedTextField,
+    mask_email,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+)
 from cases.deadlines import CALENDAR_DAYS, HOURS, WORKING_DAYS, DeadlinePolicy
 from org.choices import UnitKind
 from territory.choices import Level
@@ -296,13 +302,14 @@ class CaseEvent(models.Model):
 
 
 class Party(models.Model):
-    """A person in a case. Name, phone and ID number are encrypted and shown masked."""
+    """A person in a case. Name, phone, e-mail and ID number are encrypted and shown masked."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(_("role"), max_length=12, choices=PartyRole.choices)
     name = EncryptedTextField(_("name"), blank=True)
     phone = EncryptedTextField(_("phone"), blank=True)
     id_number = EncryptedTextField(_("ID number"), blank=True)
+    email = EncryptedTextField(_("e-mail"), blank=True)
 
     class Meta:
         verbose_name = _("party")
@@ -322,6 +329,10 @@ class Party(models.Model):
     @property
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
+
+    @property
+    def masked_email(self) -> str:
+        return mask_email(self.email)
 
 
 class PersonalDataAccess(models.Model):

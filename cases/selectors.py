@@ -44,6 +44,17 @@ def visible_cases(user) -> QuerySet[Case]:
     return Case.objects.filter(q)
 
 
+def visible_among(user, cases: list[Case]) -> set[int]:
+    """The ids of those of `cases` (with their area codes) that `visible_cases` would give:
+    the territory checked in memory, the database asked only about the rest."""
+    prefixes = access.scope_codes(user)
+    seen = {c.pk for c in cases if any(c.area_code.startswith(p) for p in prefixes)}
+    rest = [c.pk for c in cases if c.pk not in seen]
+    if rest and prefixes:
+        seen |= set(visible_cases(user).filter(pk__in=rest).values_list("pk", flat=True))
+    return seen
+
+
 def get_case(user, *, number: str | None = None, pk: int | None = None) -> Case:
     """One case the user may see; CaseNotFound when absent or outside their territory."""
     qs = visible_cases(user).select_related("case_type", "category", "owner_unit")
@@ -134,7 +145,7 @@ def similar_open_cases(
         dlon = radius / (111_320 * math.cos(math.radians(lat)))
         near = " AND lat BETWEEN %s AND %s AND lon BETWEEN %s AND %s"
         params += [lat - dlat, lat + dlat, lon - dlon, lon + dlon]
-    sql = (f"SELECT id, number, title, text, lon, lat FROM {Case._meta.db_table} "
+    sql = (f"SELECT id, number, title, text, lon, lat, area_code FROM {Case._meta.db_table} "
            f"WHERE category_id = %s AND status IN ({', '.join(['%s'] * len(OPEN_STATUSES))}) "
            f"AND received_at >= %s AND received_at <= %s AND id <> %s{near} "
            "ORDER BY received_at DESC, id DESC LIMIT 200")  # the newest, as before
@@ -146,14 +157,14 @@ def similar_open_cases(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    for pk, number, title, body, c_lon, c_lat in rows:
+    for pk, number, title, body, c_lon, c_lat, area_code in rows:
         if lon is not None and c_lon is not None and _metres(lon, lat, c_lon, c_lat) > radius:
             continue
         other = _bigrams(f"{title} {body}")
         score = len(words & other) / len(words | other) if other else 0.0
         if score >= min_similarity:
             found.append((Case(id=pk, number=number, title=title, text=body, lon=c_lon,
-                               lat=c_lat), score))
+                               lat=c_lat, area_code=area_code), score))
     found.sort(key=lambda p: -p[1])
     return found[:limit]
 

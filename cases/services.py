@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -65,6 +67,7 @@ from measures.rollups import record_event, record_intakes
 from org import access
 from org.choices import Role
 from org.models import Membership, Unit
+from pingan import bulk
 from territory.choices import Level
 
 TITLE_MAX = 200
@@ -231,18 +234,16 @@ def _write_intakes(batch: list[_ReadyIntake]) -> None:
     for (district, year), cases in sorted(by_counter.items()):
         for case, number in zip(cases, _take_numbers(district, year, len(cases)), strict=True):
             case.number = number
-    Case.objects.bulk_create([item.case for item in batch])
-    parties = [p for item in batch for p in item.parties]
-    if parties:
-        Party.objects.bulk_create(parties)
-    CaseEvent.objects.bulk_create([item.event for item in batch])
+    bulk.insert([item.case for item in batch])
+    bulk.insert([p for item in batch for p in item.parties])
+    bulk.insert([item.event for item in batch])
     notices: list[Notification] = []
     # The measures' rollups follow every event, in the same transaction (DESIGN §7).
     record_intakes([(item.event, item.case) for item in batch])
     for item in batch:
         if item.notify is not None:
-            _notify_units([(item.notify, item.case)], item.subject, bulk=notices)
-    Notification.objects.bulk_create(notices)
+            _notify_units([(item.notify, item.case)], item.subject, into=notices)
+    bulk.insert(notices)
 
 
 _group_commit = GroupCommit(
@@ -341,13 +342,18 @@ def _validate_intake(**kw) -> dict:
         if role not in PartyRole.values:
             errors[f"parties[{i}].role"] = _("unknown role %s") % role
         clean = {"role": role}
-        for name, limit in (("name", 50), ("phone", 30), ("id_number", 18)):
+        for name, limit in (("name", 50), ("phone", 30), ("id_number", 18), ("email", 254)):
             value = p.get(name) or ""
             if not isinstance(value, str) or len(value) > limit:
                 errors[f"parties[{i}].{name}"] = _("at most %d characters") % limit
             clean[name] = str(value).strip()
         if clean["phone"] and not all(c.isdigit() or c in "+- " for c in clean["phone"]):
             errors[f"parties[{i}].phone"] = _("only digits, spaces, + and -")
+        if clean["email"]:
+            try:
+                validate_email(clean["email"])
+            except ValidationError:
+                errors[f"parties[{i}].email"] = _("not an e-mail address")
         parties.append(clean)
     out["parties"] = parties
     key = kw["client_key"]
@@ -564,10 +570,10 @@ def _notify_unit(unit: Unit, case: Case, subject: str, *, at: datetime | None = 
 
 
 def _notify_units(pairs: list[tuple[Unit, Case]], subject: str, *,
-                  bulk: list[Notification] | None = None) -> None:
+                  into: list[Notification] | None = None) -> None:
     """An in-app notice to each unit about its case, and one per configured medium to each
-    of the unit's active people; written at once, or added to `bulk` for the caller."""
-    rows = [] if bulk is None else bulk
+    of the unit's active people; written at once, or added to `into` for the caller."""
+    rows = [] if into is None else into
     members: dict[int, set[int]] = {}
     if settings.PINGAN_NOTIFY_MEDIA:
         for unit_id, user_id in Membership.objects.filter(
@@ -580,7 +586,7 @@ def _notify_units(pairs: list[tuple[Unit, Case]], subject: str, *,
         for medium in settings.PINGAN_NOTIFY_MEDIA:
             rows.extend(Notification(recipient_id=user_id, unit=unit, case=case, medium=medium,
                                      subject=text) for user_id in sorted(members.get(unit.pk, ())))
-    if bulk is None:
+    if into is None:
         Notification.objects.bulk_create(rows)
 
 
@@ -1029,7 +1035,7 @@ def mark_notifications_read(*, user, ids: list[int] | None = None) -> int:
 
 
 # -- personal data ----------------------------------------------------------------------------
-PERSONAL_FIELDS = ("name", "phone", "id_number")
+PERSONAL_FIELDS = ("name", "phone", "id_number", "email")
 REVEAL_ROLES = (Role.INTAKE_CLERK, Role.DISPATCHER, Role.HANDLER, Role.LEADER,
                 Role.PETITION_OFFICER, Role.GRID_WORKER)
 

@@ -410,18 +410,18 @@ def live_updates(venue_id: int) -> dict[int, dict]:
         return out
 
 
+def _state_values(u: ZoneUpdate) -> tuple:
+    """A zone's update as a ZoneState row, in `_STATE_COLUMNS` order."""
+    return (int(u.key), selectors.epoch_to_datetime(u.t), u.occupancy, u.std, u.density,
+            u.level, u.net_rate, u.forecast_min)
+
+
+_STATE_COLUMNS = ("zone_id", "ts", "occupancy", "occupancy_std", "density", "level",
+                  "net_rate", "forecast_min")
+
+
 def _update_data(u: ZoneUpdate) -> dict:
-    return selectors.state_data(
-        int(u.key),
-        selectors.epoch_to_datetime(u.t),
-        u.occupancy,
-        u.std,
-        u.density,
-        u.level,
-        u.net_rate,
-        u.forecast_min,
-        u.next_level,
-    )
+    return selectors.state_data(*_state_values(u), u.next_level)
 
 
 # ============================================================================ readings
@@ -720,32 +720,7 @@ def _store_outcome(
     rt: VenueRuntime, evs: list[AlertEvent], snapshots: list[ZoneUpdate]
 ) -> list[Alert]:
     if snapshots:
-        _insert_rows(
-            ZoneState,
-            (
-                "zone_id",
-                "ts",
-                "occupancy",
-                "occupancy_std",
-                "density",
-                "level",
-                "net_rate",
-                "forecast_min",
-            ),
-            [
-                (
-                    int(u.key),
-                    selectors.epoch_to_datetime(u.t),
-                    u.occupancy,
-                    u.std,
-                    u.density,
-                    u.level,
-                    u.net_rate,
-                    u.forecast_min,
-                )
-                for u in snapshots
-            ],
-        )
+        _insert_rows(ZoneState, _STATE_COLUMNS, [_state_values(u) for u in snapshots])
     if not evs:
         return []
     sensors = dict(Sensor.objects.filter(venue_id=rt.venue_id).values_list("code", "pk"))

@@ -19,6 +19,7 @@ from django.db.models.functions import Length, Substr, TruncMonth
 from measures import facts
 from measures.definitions import MEASURES
 from measures.models import DAY, MEASURE_COLUMNS, MONTH, CaseFact, Rollup
+from pingan import bulk
 
 LEVELS = (0, 6, 9, 12, 15)  # code lengths: everywhere, district, street, community, grid
 
@@ -103,35 +104,26 @@ def _upsert(deltas: dict[Key, list[int]], using: str = "default") -> None:
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in MEASURE_COLUMNS)
     conflict = f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET {updates}"
     if connection.vendor == "postgresql":
-        # One array per column: the statement's text is the same whatever the number of
-        # rows, so neither the driver nor the server parses it anew (intake runs it per case).
-        sql = _unnest_upsert(connection) + conflict
-        params = [list(column) for column in zip(*((*k, *deltas[k]) for k in keys),
-                                                  strict=True)]
-    else:
-        one = "(" + ", ".join(["%s"] * len(cols)) + ")"
-        sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
-               + ", ".join([one] * len(deltas)) + conflict)
-        params = [value for k in keys for value in (*k, *deltas[k])]
-    if connection.vendor == "postgresql":
         import psycopg
 
+        # One array per column, so the statement's text is the same whatever the number of
+        # rows (the driver parses it once; a VALUES list this long it would parse per call),
+        # bound on the server and sent in binary (intake runs this for every batch).
+        fields = {f.column: f for f in Rollup._meta.concrete_fields}
+        arrays = ", ".join(f"%s::{fields[c].db_type(connection)}[]" for c in cols)
+        sql = f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM unnest({arrays})"
+        params = [list(column) for column in zip(*((*k, *deltas[k]) for k in keys),
+                                                  strict=True)]
         connection.ensure_connection()
-        # Django's cursors bind on the client, quoting every array element in Python; this
-        # statement goes with server-side binding, its arrays sent in binary.
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql, params, binary=True)
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql + conflict, params, binary=True)
         return
+    one = "(" + ", ".join(["%s"] * len(cols)) + ")"
+    sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
+           + ", ".join([one] * len(deltas)) + conflict)
+    params = [value for k in keys for value in (*k, *deltas[k])]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-
-
-def _unnest_upsert(connection) -> str:
-    fields = {f.column: f for f in Rollup._meta.concrete_fields}
-    cols = KEY_COLUMNS + MEASURE_COLUMNS
-    arrays = ", ".join(f"%s::{fields[c].db_type(connection)}[]" for c in cols)
-    return (f"INSERT INTO {Rollup._meta.db_table} ({', '.join(cols)}) "
-            f"SELECT * FROM unnest({arrays})")
 
 
 def record_event(event, case) -> None:
@@ -178,7 +170,7 @@ def record_intakes(pairs: list) -> None:
                 row[i] += n
         made.append(fact)
     _upsert(deltas)
-    CaseFact.objects.bulk_create(made)
+    bulk.insert(made)
 
 
 # -- rebuild -------------------------------------------------------------------------------

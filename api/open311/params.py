@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import URLValidator, validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +31,7 @@ MAX_PAGE_SIZE = 1000
 DESCRIPTION_MAX = 4000  # the spec's limit
 NAME_MAX = 50
 PHONE_MAX = 30
+EMAIL_MAX = 254
 MEDIA_URL_MAX = 500
 IDEMPOTENCY_KEY_MAX = 60
 TITLE_LENGTH = 40
@@ -241,10 +242,18 @@ def _reporter(params, errors: list[str]) -> list[dict]:
         errors.append(problem("phone", _("at most %d characters") % PHONE_MAX))
     elif phone and not all(c.isdigit() or c in "+- " for c in phone):
         errors.append(problem("phone", _("only digits, spaces, brackets, + and -")))
-    # email, device_id and account_id are not kept (see docs/open311.md).
-    if not (name or phone):
+    email = (params.get("email") or "").strip()
+    if len(email) > EMAIL_MAX:
+        errors.append(problem("email", _("at most %d characters") % EMAIL_MAX))
+    elif email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors.append(problem("email", _("not an e-mail address")))
+    # device_id and account_id are not kept (see docs/open311.md).
+    if not (name or phone or email):
         return []
-    return [{"role": "reporter", "name": name, "phone": phone}]
+    return [{"role": "reporter", "name": name, "phone": phone, "email": email}]
 
 
 def _attributes(params, errors: list[str]) -> dict:
@@ -319,7 +328,7 @@ INTAKE_FIELDS = {
     "address": "address_string", "reporter_grid": "address_id", "category": "service_code",
     "case_type": "service_code", "priority": f"attribute[{mapping.PRIORITY_ATTRIBUTE}]",
     "client_key": "idempotency_key", "parties[0].name": "first_name",
-    "parties[0].phone": "phone",
+    "parties[0].phone": "phone", "parties[0].email": "email",
 }
 
 

@@ -4,7 +4,6 @@ render. Reads are public (the spec); creating a request needs an api_key."""
 from __future__ import annotations
 
 import functools
-import inspect
 
 from django.conf import settings
 from django.urls import reverse
@@ -16,10 +15,6 @@ from api.open311.render import FORMATS, Open311Error, error_response, respond
 from cases import services
 from cases.choices import Channel
 from cases.errors import CaseError, CaseInputError, CaseNotFound
-
-# intake_case(event_data=...) keeps extra data (the media_url) in the intake event; until
-# the engine has it, media_url is checked and not kept (docs/open311.md).
-INTAKE_KEEPS_EVENT_DATA = "event_data" in inspect.signature(services.intake_case).parameters
 
 
 def open311(*methods: str):
@@ -146,7 +141,7 @@ def _create_request(request, fmt):
     new = params.new_request(form, jurisdiction)
     new.client_key = params.idempotency_key(request, form, user)
     kwargs = new.intake_kwargs()
-    if new.media_url and INTAKE_KEEPS_EVENT_DATA:
+    if new.media_url:
         kwargs["event_data"] = {"media_url": new.media_url}
     try:
         result = services.intake_case(channel=Channel.OPEN311, actor=user, **kwargs)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.test import Client
 
 from api.models import ApiToken
-from api.schemas import ACTION_SCHEMAS
+from api.schemas import ACTION_SCHEMAS, IntakeOut
 from cases import services
 from cases.choices import Status
 from cases.models import Case, PersonalDataAccess
@@ -140,6 +140,7 @@ def test_intake_answers_201_with_the_case_its_public_code_and_the_triage(as_user
                            title="小区燃气管道漏气，闻到煤气味", text="请尽快处理"))
     assert response.status_code == 201
     body = response.json()
+    IntakeOut.model_validate(body)  # the schema the OpenAPI document promises
     assert body["created"] is True and len(body["public_code"]) == 8
     case = body["case"]
     assert case["status"] == "received" and case["channel"] == "online"
@@ -214,6 +215,7 @@ LONG = "长" * 5001
     ({"channel": "carrier-pigeon"}, "channel"),
     ({"priority": "asap"}, "priority"),
     ({"parties": [{"name": "张三", "phone": "call me"}]}, "parties[0].phone"),
+    ({"parties": [{"name": "张三", "email": "not-an-address"}]}, "parties[0].email"),
     ({"parties": [{"role": "judge"}]}, "parties[0].role"),
     ({"parties": "张三"}, "parties"),
     ({"reporter_grid": "12"}, "reporter_grid"),
@@ -253,18 +255,21 @@ def test_intake_outside_the_callers_territory_answers_404(as_user, far_grid):
 def test_the_detail_masks_personal_data_and_reveal_shows_it_audited(as_user, first_grid):
     client = as_user("clerk")
     made = post(client, f"{API}/cases", report(first_grid, parties=[
-        {"name": "张三丰", "phone": "13812345678", "id_number": "500103199001011234"}]))
+        {"name": "张三丰", "phone": "13812345678", "id_number": "500103199001011234",
+         "email": "zhang@example.com"}]))
     number = made.json()["case"]["number"]
     detail = client.get(f"{API}/cases/{number}")
     text = detail.content.decode() + made.content.decode()
-    for secret in ("张三丰", "13812345678", "500103199001011234"):
+    for secret in ("张三丰", "13812345678", "500103199001011234", "zhang@"):
         assert secret not in text
     party = detail.json()["parties"][0]
     assert (party["name"], party["phone"]) == ("张*丰", "138****5678")
     assert party["id_number"] == "500103********1234"
+    assert party["email"] == "z***@example.com"
     response = post(client, f"{API}/parties/{party['id']}/reveal", {"reason": "回访核实"})
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     assert response.json()["phone"] == "13812345678" and response.json()["name"] == "张三丰"
+    assert response.json()["email"] == "zhang@example.com"
     assert PersonalDataAccess.objects.filter(party_id=party["id"]).count() == 1
     assert client.get(f"{API}/cases/{number}/events").json()[-1]["kind"] == "reveal"
 

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from api.models import ApiToken
-from api.open311 import mapping, views
+from api.open311 import mapping
 from cases import services
 from cases.choices import Channel, Location, Priority, Status
 from cases.models import Case, Party
@@ -422,6 +422,7 @@ def test_posting_a_request_runs_intake_and_answers_with_our_case_number(post, fi
     assert case.created_by.username == "clerk"
     party = Party.objects.get(case=case)
     assert (party.role, party.name, party.phone) == ("reporter", "王小明", "138 1234-1234")
+    assert party.email == "wang@example.com" and party.masked_email == "w***@example.com"
 
 
 def test_a_request_without_a_point_is_located_by_its_grid_as_address_id(post, first_grid):
@@ -489,8 +490,6 @@ def test_api_key_and_jurisdiction_may_come_in_the_query_string(client, api_key, 
     document(response, "json", "service_requests", 201)
 
 
-@pytest.mark.xfail(not views.INTAKE_KEEPS_EVENT_DATA, strict=True,
-                   reason="needs intake_case(event_data=...) in cases.services")
 def test_media_url_is_kept_in_the_first_event_and_published(post, client):
     url = "https://example.org/photos/lamp.jpg"
     [row] = document(post("json", media_url=url), "json", "service_requests", 201)
@@ -527,6 +526,7 @@ def test_a_revoked_api_key_is_403(post, api_key):
         ({"address_id": "500103999999999", "lat": None, "long": None}, "address_id"),
         ({"description": "长" * 4001}, "description"),
         ({"phone": "call me maybe"}, "phone"),
+        ({"email": "wang at example"}, "email"),
         ({"first_name": "名" * 30, "last_name": "姓" * 30}, "first_name"),
         ({"media_url": "javascript:alert(1)"}, "media_url"),
         ({"attribute[priority]": "whenever"}, "attribute[priority]"),

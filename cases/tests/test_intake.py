@@ -34,13 +34,15 @@ def test_personal_data_is_encrypted_at_rest_and_masked_on_screen(first_grid):
     case = services.intake_case(
         title="噪音扰民", channel="hotline", case_type="request",
         lon=first_grid.centroid_lon, lat=first_grid.centroid_lat,
-        parties=[{"name": "王小明", "phone": "13812341234", "id_number": "500103199001011234"}],
+        parties=[{"name": "王小明", "phone": "13812341234", "id_number": "500103199001011234",
+                  "email": "xiaoming@example.com"}],
     ).case
     party = Party.objects.get(case=case)
     assert (party.masked_name, party.masked_phone) == ("王*明", "138****1234")
     assert party.masked_id_number == "500103********1234"
+    assert party.masked_email == "x***@example.com"
     with connection.cursor() as cursor:
-        cursor.execute("select name, phone, id_number from cases_party where id = %s",
+        cursor.execute("select name, phone, id_number, email from cases_party where id = %s",
                        [party.pk])
         raw = cursor.fetchone()
     assert all(v.startswith("enc1:") for v in raw)
@@ -86,6 +88,7 @@ def test_a_case_without_a_point_falls_back_to_the_reporters_grid(first_grid):
         ({"lat": None}, "lat"),
         ({"priority": "whenever"}, "priority"),
         ({"parties": [{"phone": "call me maybe"}]}, "parties[0].phone"),
+        ({"parties": [{"email": "xiaoming at example"}]}, "parties[0].email"),
         ({"parties": [{"role": "judge"}]}, "parties[0].role"),
         ({"client_key": "k" * 81}, "client_key"),
     ],

@@ -46,7 +46,7 @@ def test_the_compiled_catalogue_matches_its_source(language):
     po = catalogue(language)
     mo = polib.mofile(str(Path(LOCALE_DIR / language / "LC_MESSAGES" / "django.mo")))
     def translations(catalogue):
-        return {e.msgid: e.msgstr or tuple(sorted(e.msgstr_plural.items()))
+        return {(e.msgctxt, e.msgid): e.msgstr or tuple(sorted(e.msgstr_plural.items()))
                 for e in catalogue if e.msgid and (e.msgstr or any(e.msgstr_plural.values()))}
 
     assert translations(po) == translations(mo)

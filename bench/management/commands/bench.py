@@ -32,12 +32,15 @@ class Command(BaseCommand):
             "postgresql://postgres@127.0.0.1:5432/pingan_bench_intake)"))
         intake.add_argument("--requests", type=int, default=2000,
                             help=_("requests in each closed-loop run"))
-        intake.add_argument("--concurrency", type=int, default=8)
+        intake.add_argument("--concurrency", type=int, default=16,
+                            help=_("requests in flight in the closed-loop runs"))
+        intake.add_argument("--rounds", type=int, default=2,
+                            help=_("turns of pipeline and bare insert (the best of each counts)"))
         intake.add_argument("--rate", type=float, default=100.0,
                             help=_("requests per second of the latency run"))
         intake.add_argument("--seconds", type=float, default=20.0,
                             help=_("length of the latency run"))
-        intake.add_argument("--workers", type=int, default=2, help=_("uvicorn workers"))
+        intake.add_argument("--workers", type=int, default=2, help=_("server processes"))
         intake.add_argument("--port", type=int, default=0)
         intake.add_argument("--seed", type=int, default=311)
         intake.add_argument("--profile", type=int, default=0, metavar="N", help=_(
@@ -68,15 +71,16 @@ class Command(BaseCommand):
             from bench.intake import run as run_intake
 
             if options["requests"] < 100 or options["concurrency"] < 1 or \
-                    options["rate"] <= 0 or options["seconds"] < 1 or options["workers"] < 1:
-                raise CommandError(_("--requests must be ≥ 100, --concurrency, --workers ≥ 1, "
-                                     "--rate > 0 and --seconds ≥ 1"))
+                    options["rate"] <= 0 or options["seconds"] < 1 or options["workers"] < 1 \
+                    or options["rounds"] < 1:
+                raise CommandError(_("--requests must be ≥ 100, --concurrency, --workers, "
+                                     "--rounds ≥ 1, --rate > 0 and --seconds ≥ 1"))
             figures = run_intake(
                 url=options["database_url"] or DEFAULT_URL, requests=options["requests"],
                 concurrency=options["concurrency"], rate=options["rate"],
                 seconds=options["seconds"], workers=options["workers"], port=options["port"],
                 seed=options["seed"], profile_requests=options["profile"],
-                say=self.stderr.write)
+                rounds=options["rounds"], say=self.stderr.write)
             self.stdout.write(
                 f"cases_per_s={figures['cases_per_s']:.0f} p99_ms={figures['p99_ms']:.0f} "
                 f"bare_ratio={figures['bare_ratio']:.2f}"
