@@ -87,14 +87,14 @@ def free_port() -> int:
 class Server:
     """`pingan serve` in its own process group, with the bench settings."""
 
-    def __init__(self, url: str, port: int, workers: int, log: Path):
+    def __init__(self, url: str, port: int, workers: int, log: Path, threads: int = 8):
         env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "bench.settings",
                "LOG_LEVEL": "WARNING"}
         self.port = port
         self.log = log
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pingan.cli", "serve", "--host", "127.0.0.1", "--port",
-             str(port), "--workers", str(workers)],
+             str(port), "--workers", str(workers), "--threads", str(threads)],
             env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
             start_new_session=True)
 
@@ -387,7 +387,7 @@ async def open_loop(label: str, requests: list[bytes], port: int, rate: float, s
 # -- the whole benchmark ----------------------------------------------------------------------
 def run(*, url: str = DEFAULT_URL, requests: int = 2000, concurrency: int = 16,
         rate: float = 100.0, seconds: float = 20.0, workers: int = 2, port: int = 0,
-        seed: int = 311, profile_requests: int = 0, rounds: int = 2,
+        seed: int = 311, profile_requests: int = 0, rounds: int = 2, threads: int = 8,
         say: Callable[[str], None] = print) -> dict[str, float]:
     token = prepare_database(url, say)
     grids = grid_polygons(url)
@@ -396,10 +396,10 @@ def run(*, url: str = DEFAULT_URL, requests: int = 2000, concurrency: int = 16,
     bodies = intake_bodies(rounds * requests + steady + 60, grids, seed)
     log = Path(os.environ.get("PINGAN_VAR_DIR", ROOT / "var")) / "bench-intake-server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    server = Server(url, port, workers, log)
+    server = Server(url, port, workers, log, threads)
     try:
         server.wait_ready()
-        say(f"server: pingan serve --workers {workers} on 127.0.0.1:{port} "
+        say(f"server: pingan serve --workers {workers} --threads {threads} on 127.0.0.1:{port} "
             f"(log {log}); load: {concurrency} connections")
         warm = http_requests("/api/v1/cases", bodies[:30], token, port) + \
             http_requests("/bench/bare-cases", bodies[30:60], token, port)
@@ -536,7 +536,8 @@ def profile(url: str, n: int, seed: int, say: Callable[[str], None] = print) -> 
     in_db = sum(float(q["time"]) for q in queries.captured_queries) / half * 1000
     say(f"per request, unprofiled ({half} requests): {wall:.1f} ms wall, {cpu:.1f} ms CPU in "
         f"this process, {len(queries.captured_queries) / half:.0f} queries taking {in_db:.1f} ms "
-        "(round trips, PostgreSQL included)")
+        "(through Django's cursors, round trips and PostgreSQL included; the row inserts "
+        "and rollup upserts go past them)")
     profiler = cProfile.Profile()
     profiler.enable()
     for body in bodies[20 + half:20 + n]:

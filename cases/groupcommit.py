@@ -13,7 +13,8 @@ commit_siblings, in small: a lone request is written at once, while under load t
 milliseconds let the batch fill (the waiting thread holds no CPU the others could use).
 
 If a batch fails, each of its items is written again alone, so one bad item (say a
-client key that a concurrent retry took first) fails only its own request.
+client key that a concurrent retry took first) fails only its own request — unless
+`retry_alone` says the error is nobody's fault in particular (a lost connection).
 """
 
 from __future__ import annotations
@@ -40,8 +41,10 @@ class _Slot:
 class GroupCommit:
     def __init__(self, write: Callable[[list], None], *, limit: int = 64,
                  delay: float | Callable[[], float] = 0.0,
+                 retry_alone: Callable[[BaseException], bool] = lambda exc: True,
                  atomic: Callable = transaction.atomic):
         self.write, self.limit, self.atomic = write, limit, atomic
+        self.retry_alone = retry_alone
         self._delay = delay
         self._lock = threading.Condition()
         self._queue: list[_Slot] = []
@@ -84,19 +87,28 @@ class GroupCommit:
             slot.ready.wait()
             if not slot.lead:
                 return self._outcome(slot)
-        delay = self._delay() if callable(self._delay) else self._delay
-        with self._lock:
-            until = time.monotonic() + delay
-            while self._preparing and len(self._queue) < self.limit:
-                left = until - time.monotonic()
-                if left <= 0:
-                    break
-                self._lock.wait(left)
-            batch, self._queue = self._queue[:self.limit], self._queue[self.limit:]
+        batch = [slot]
         try:
-            self._write_batch(batch)
-        finally:
+            delay = self._delay() if callable(self._delay) else self._delay
             with self._lock:
+                until = time.monotonic() + delay
+                while self._preparing and len(self._queue) < self.limit:
+                    left = until - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._lock.wait(left)
+                batch, self._queue = self._queue[:self.limit], self._queue[self.limit:]
+            self._write_batch(batch)
+        except BaseException as exc:  # noqa: BLE001 — the batch is not written: say so to all
+            for other in batch:
+                if other.error is None:
+                    other.error = exc
+            raise
+        finally:
+            # Whatever happened, hand over: the next waiting item leads, or nobody is busy.
+            with self._lock:
+                if self._queue and self._queue[0] is slot:
+                    self._queue.pop(0)  # failed before taking its batch
                 if self._queue:
                     successor = self._queue[0]
                     successor.lead = True
@@ -116,8 +128,9 @@ class GroupCommit:
                 self.write([s.item for s in batch])
             return
         except BaseException as exc:  # noqa: BLE001 — handed to the item it belongs to
-            if len(batch) == 1:
-                batch[0].error = exc
+            if len(batch) == 1 or not self.retry_alone(exc):
+                for s in batch:
+                    s.error = exc
                 return
         for s in batch:  # one of them spoilt the batch: each alone, each its own outcome
             try:

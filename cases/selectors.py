@@ -114,7 +114,7 @@ def inbox(user) -> dict[str, QuerySet[Case]]:
 
 
 def _bigrams(text: str) -> set[str]:
-    text = "".join(ch for ch in text if not ch.isspace())
+    text = "".join(text.split())  # without whitespace
     return {text[i:i + 2] for i in range(len(text) - 1)}
 
 
@@ -161,7 +161,8 @@ def similar_open_cases(
         if lon is not None and c_lon is not None and _metres(lon, lat, c_lon, c_lat) > radius:
             continue
         other = _bigrams(f"{title} {body}")
-        score = len(words & other) / len(words | other) if other else 0.0
+        common = len(words & other)
+        score = common / (len(words) + len(other) - common) if other else 0.0
         if score >= min_similarity:
             found.append((Case(id=pk, number=number, title=title, text=body, lon=c_lon,
                                lat=c_lat, area_code=area_code), score))

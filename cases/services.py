@@ -19,7 +19,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -225,7 +225,14 @@ class _ReadyIntake:
 
 def _write_intakes(batch: list[_ReadyIntake]) -> None:
     """Write ready intakes in the current transaction: numbers, then one INSERT per table
-    for the whole batch, the measures' facts and rollups, the notifications."""
+    for the whole batch, the measures' facts and rollups, the notifications.
+
+    Safe to call again with the same items after a rolled-back attempt (the group commit
+    retries a failed batch item by item): the ids and links an attempt gave are reset."""
+    for item in batch:
+        for obj in (item.case, *item.parties, item.event):
+            obj.pk = None
+            obj._state.adding = True
     local = timezone.get_default_timezone()
     by_counter: dict[tuple[str, int], list[Case]] = {}
     for item in batch:
@@ -235,6 +242,10 @@ def _write_intakes(batch: list[_ReadyIntake]) -> None:
         for case, number in zip(cases, _take_numbers(district, year, len(cases)), strict=True):
             case.number = number
     bulk.insert([item.case for item in batch])
+    for item in batch:  # the case's id of this attempt, not of an earlier one
+        for party in item.parties:
+            party.case = item.case
+        item.event.case = item.case
     bulk.insert([p for item in batch for p in item.parties])
     bulk.insert([item.event for item in batch])
     notices: list[Notification] = []
@@ -247,7 +258,10 @@ def _write_intakes(batch: list[_ReadyIntake]) -> None:
 
 
 _group_commit = GroupCommit(
-    _write_intakes, delay=lambda: settings.PINGAN_INTAKE_COMMIT_DELAY_MS / 1000)
+    _write_intakes, delay=lambda: settings.PINGAN_INTAKE_COMMIT_DELAY_MS / 1000,
+    # A lost connection or a database that refuses work is nobody's fault in the batch:
+    # writing each case alone would only fail again, once per case.
+    retry_alone=lambda exc: not isinstance(exc, (OperationalError, InterfaceError)))
 
 
 @contextmanager

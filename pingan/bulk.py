@@ -29,8 +29,18 @@ def insert(objs: list[Model], *, using: str = "default") -> None:
     if connection.vendor != "postgresql":
         model.objects.using(using).bulk_create(objs)
         return
+    per_statement = max(1, MAX_PARAMETERS // len(_statement(model, connection.alias, 1)[0]))
+    for start in range(0, len(objs), per_statement):
+        _insert(objs[start:start + per_statement], connection)
+
+
+MAX_PARAMETERS = 65_535  # PostgreSQL's limit for one statement
+
+
+def _insert(objs: list[Model], connection) -> None:
     import psycopg
 
+    model = type(objs[0])
     fields, sql = _statement(model, connection.alias, len(objs))
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
@@ -45,10 +55,10 @@ def insert(objs: list[Model], *, using: str = "default") -> None:
     for obj, (value,) in zip(objs, rows, strict=True):
         setattr(obj, pk.attname, value)
         obj._state.adding = False
-        obj._state.db = using
+        obj._state.db = connection.alias
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=1024)
 def _statement(model: type[Model], alias: str, rows: int) -> tuple[list, str]:
     connection = connections[alias]
     meta = model._meta

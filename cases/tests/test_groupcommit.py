@@ -6,10 +6,10 @@ import threading
 import time
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from cases import services
-from cases.groupcommit import GroupCommit
+from cases.groupcommit import GroupCommit, _Slot
 from cases.models import Case, CaseEvent, Notification, Party
 from measures import rollups
 from measures.models import CaseFact, Rollup
@@ -112,12 +112,90 @@ def test_an_intake_that_fails_while_being_made_ready_holds_nobody_up():
     assert not t.is_alive()
 
 
+def test_a_writer_that_fails_before_writing_hands_over_and_nobody_hangs():
+    calls = []
+
+    def delay():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("settings unreadable")
+        return 0.0
+
+    group = _group(lambda items: None, delay=delay)
+    with pytest.raises(RuntimeError):
+        group.submit("first")
+    t = threading.Thread(target=group.submit, args=("second",))
+    t.start()
+    t.join(5)
+    assert not t.is_alive() and group.batches == 1
+
+
+def test_an_error_nobody_in_particular_caused_is_not_retried_item_by_item():
+    attempts = []
+
+    def write(items):
+        attempts.append(list(items))
+        raise ConnectionError("the database went away")
+
+    group = _group(write, retry_alone=lambda exc: not isinstance(exc, ConnectionError))
+    slots = [_Slot(i) for i in range(3)]
+    group._write_batch(slots)
+    assert attempts == [[0, 1, 2]]
+    assert all(isinstance(s.error, ConnectionError) for s in slots)
+
+
 def test_a_lone_writer_does_not_wait():
     group = _group(lambda items: None, delay=30.0)
     t = threading.Thread(target=group.submit, args=("alone",))
     t.start()
     t.join(5)
     assert not t.is_alive() and group.batches == 1
+
+
+def _ready_intakes(monkeypatch, grids, users):
+    """Intakes made ready as requests would make them, not written."""
+    ready = []
+
+    class Collect:
+        @contextlib.contextmanager
+        def preparing(self):
+            yield ready.append
+
+    with monkeypatch.context() as m:
+        m.setattr(services, "_group_commit", Collect())
+        m.setattr(services, "_grouped", lambda: True)
+        for i, grid in enumerate(grids):
+            services.intake_case(
+                title=f"楼道堆放杂物第{i}次", text="消防通道被占用", case_type="hazard",
+                channel="hotline", lon=grid.centroid_lon, lat=grid.centroid_lat,
+                actor=users["clerk"],
+                parties=[{"name": "张三丰", "phone": "13812345678"}] * (i % 2 + 1))
+    return ready
+
+
+@pytest.mark.django_db
+def test_a_failed_batch_written_again_item_by_item_links_each_row_to_its_own_case(
+        first_grid, far_grid, users, monkeypatch):
+    ready = _ready_intakes(monkeypatch, [first_grid, far_grid, first_grid], users)
+    real = services.record_intakes
+
+    def fussy(pairs):  # the batch fails after its cases, parties and events went in
+        if len(pairs) > 1:
+            raise IntegrityError("a batch-only failure")
+        real(pairs)
+
+    monkeypatch.setattr(services, "record_intakes", fussy)
+    slots = [_Slot(r) for r in ready]
+    GroupCommit(services._write_intakes, atomic=transaction.atomic)._write_batch(slots)
+    assert [s.error for s in slots] == [None, None, None]
+    cases = {c.pk: c for c in Case.objects.all()}
+    assert len(cases) == 3 and {r.case.pk for r in ready} == set(cases)
+    for r in ready:
+        assert r.event.case_id == r.case.pk
+        assert CaseEvent.objects.get(pk=r.event.pk).case_id == r.case.pk
+        assert {p.case_id for p in Party.objects.filter(pk__in=[p.pk for p in r.parties])} \
+            == {r.case.pk}
+    assert Party.objects.count() == 4 and CaseEvent.objects.count() == 3
 
 
 @pytest.mark.django_db

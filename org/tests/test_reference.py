@@ -92,3 +92,22 @@ def test_every_watched_model_saved_changes_the_stamp(first_grid):
     assert middle != before
     CaseType.objects.get(code="request").save()
     assert Generation.objects.get(name=reference.NAME).stamp != middle
+
+
+def test_a_stamp_not_yet_committed_is_never_shared_with_the_process(settings):
+    """The thread that changed reference data sees its change; the process's shared copy
+    must not take that transaction's stamp, or other threads would file committed (old)
+    data under it and keep it after the commit."""
+    from org.reference import _stamp
+
+    settings.PINGAN_REFERENCE_RECHECK_SECONDS = 0
+    shared_before = reference.current_stamp()
+    request = CaseType.objects.get(code="request")
+    rule = RoutingRule.objects.create(case_type=request, unit_kind=UnitKind.POLICE_STATION,
+                                      order=0)
+    assert routing_rules()[0].pk == rule.pk  # this thread, inside its transaction
+    uncommitted = Generation.objects.get(name=reference.NAME).stamp
+    assert uncommitted != shared_before
+    assert _stamp["value"] != uncommitted
+    assert all(cached.state is None or cached.state[0] != uncommitted
+               for cached in reference._registry)

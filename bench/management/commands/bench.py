@@ -41,6 +41,7 @@ class Command(BaseCommand):
         intake.add_argument("--seconds", type=float, default=20.0,
                             help=_("length of the latency run"))
         intake.add_argument("--workers", type=int, default=2, help=_("server processes"))
+        intake.add_argument("--threads", type=int, default=8, help=_("threads per server process"))
         intake.add_argument("--port", type=int, default=0)
         intake.add_argument("--seed", type=int, default=311)
         intake.add_argument("--profile", type=int, default=0, metavar="N", help=_(
@@ -72,15 +73,15 @@ class Command(BaseCommand):
 
             if options["requests"] < 100 or options["concurrency"] < 1 or \
                     options["rate"] <= 0 or options["seconds"] < 1 or options["workers"] < 1 \
-                    or options["rounds"] < 1:
+                    or options["rounds"] < 1 or options["threads"] < 1:
                 raise CommandError(_("--requests must be ≥ 100, --concurrency, --workers, "
-                                     "--rounds ≥ 1, --rate > 0 and --seconds ≥ 1"))
+                                     "--threads, --rounds ≥ 1, --rate > 0 and --seconds ≥ 1"))
             figures = run_intake(
                 url=options["database_url"] or DEFAULT_URL, requests=options["requests"],
                 concurrency=options["concurrency"], rate=options["rate"],
                 seconds=options["seconds"], workers=options["workers"], port=options["port"],
                 seed=options["seed"], profile_requests=options["profile"],
-                rounds=options["rounds"], say=self.stderr.write)
+                rounds=options["rounds"], threads=options["threads"], say=self.stderr.write)
             self.stdout.write(
                 f"cases_per_s={figures['cases_per_s']:.0f} p99_ms={figures['p99_ms']:.0f} "
                 f"bare_ratio={figures['bare_ratio']:.2f}"

@@ -31,6 +31,7 @@ class Command(BaseCommand):
         workers = options["workers"] or os.cpu_count() or 1
         if workers < 1 or options["threads"] < 1:
             raise CommandError(_("--workers and --threads must be at least 1"))
+        _pool_for(options["threads"])
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(_("Serving Pingan on %s (Ctrl-C to stop)") % url)
         if options["asgi"]:
@@ -47,6 +48,16 @@ class Command(BaseCommand):
             "keepalive": 5,
             "loglevel": "warning",
         }).run()
+
+
+def _pool_for(threads: int) -> None:
+    """Each server thread may hold a database connection (an intake's group commit keeps
+    the waiting ones): a PostgreSQL pool smaller than the threads would starve them."""
+    from django.conf import settings
+
+    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    if isinstance(pool, dict) and pool.get("max_size", 0) < threads + 2:
+        pool["max_size"] = threads + 2  # the workers make their pools after this, at fork
 
 
 def _gunicorn_base():
