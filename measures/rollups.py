@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from django.db import connections, transaction
 from django.db.models import Count, F, IntegerField, Sum, Value
@@ -97,33 +98,39 @@ def _upsert(deltas: dict[Key, list[int]], using: str = "default") -> None:
     if not deltas:
         return
     connection = connections[using]
-    table = Rollup._meta.db_table
-    cols = KEY_COLUMNS + MEASURE_COLUMNS
     keys = sorted(deltas, key=lambda k: (k[0], k[1], k[2], k[3], k[4].isoformat(), k[5], k[6],
                                          k[7]))
-    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in MEASURE_COLUMNS)
-    conflict = f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET {updates}"
     if connection.vendor == "postgresql":
-        import psycopg
-
         # One array per column, so the statement's text is the same whatever the number of
         # rows (the driver parses it once; a VALUES list this long it would parse per call),
         # bound on the server and sent in binary (intake runs this for every batch).
-        fields = {f.column: f for f in Rollup._meta.concrete_fields}
-        arrays = ", ".join(f"%s::{fields[c].db_type(connection)}[]" for c in cols)
-        sql = f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM unnest({arrays})"
         params = [list(column) for column in zip(*((*k, *deltas[k]) for k in keys),
                                                   strict=True)]
-        connection.ensure_connection()
-        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql + conflict, params, binary=True)
+        bulk.execute(connection, _unnest_upsert(using), params)
         return
+    cols = KEY_COLUMNS + MEASURE_COLUMNS
     one = "(" + ", ".join(["%s"] * len(cols)) + ")"
-    sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
-           + ", ".join([one] * len(deltas)) + conflict)
+    sql = (f"INSERT INTO {Rollup._meta.db_table} ({', '.join(cols)}) VALUES "
+           + ", ".join([one] * len(deltas)) + _ON_CONFLICT)
     params = [value for k in keys for value in (*k, *deltas[k])]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+_ON_CONFLICT = (f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET "
+                + ", ".join(f"{c} = {Rollup._meta.db_table}.{c} + excluded.{c}"
+                            for c in MEASURE_COLUMNS))
+
+
+@lru_cache(maxsize=4)
+def _unnest_upsert(using: str) -> str:
+    """The PostgreSQL upsert of the rollup rows, built once per database."""
+    connection = connections[using]
+    fields = {f.column: f for f in Rollup._meta.concrete_fields}
+    cols = KEY_COLUMNS + MEASURE_COLUMNS
+    arrays = ", ".join(f"%s::{fields[c].db_type(connection)}[]" for c in cols)
+    return (f"INSERT INTO {Rollup._meta.db_table} ({', '.join(cols)}) "
+            f"SELECT * FROM unnest({arrays})" + _ON_CONFLICT)
 
 
 def record_event(event, case) -> None:

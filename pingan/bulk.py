@@ -37,20 +37,25 @@ def insert(objs: list[Model], *, using: str = "default") -> None:
 MAX_PARAMETERS = 65_535  # PostgreSQL's limit for one statement
 
 
-def _insert(objs: list[Model], connection) -> None:
+def execute(connection, sql: str, params: list) -> list[tuple]:
+    """Run one statement with server-side binding and binary values on Django's connection
+    (in its transaction, raising Django's error classes); its rows, if any."""
     import psycopg
 
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, binary=True)
+        return cursor.fetchall() if cursor.description else []
+
+
+def _insert(objs: list[Model], connection) -> None:
     model = type(objs[0])
     fields, sql = _statement(model, connection.alias, len(objs))
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
     params = [field.get_db_prep_save(field.pre_save(obj, True), connection)
               for obj in objs for field in fields]
-    connection.ensure_connection()
-    # Django's error classes (IntegrityError, ...), as from its own cursors.
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, binary=True)
-        rows = cursor.fetchall()
+    rows = execute(connection, sql, params)
     pk = model._meta.pk
     for obj, (value,) in zip(objs, rows, strict=True):
         setattr(obj, pk.attname, value)
