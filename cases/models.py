@@ -173,9 +173,9 @@ class Case(models.Model):
     case_type = models.ForeignKey(
         CaseType, verbose_name=_("case type"), on_delete=models.PROTECT, related_name="cases"
     )
-    category = models.ForeignKey(
+    category = models.ForeignKey(  # indexed with received_at below
         Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="cases",
+        related_name="cases", db_index=False,
     )
     category_confidence = models.FloatField(_("category confidence"), null=True, blank=True)
     title = models.CharField(_("title"), max_length=200)
@@ -245,6 +245,8 @@ class Case(models.Model):
             models.Index(fields=["status", "due_at"], name="case_status_due"),
             models.Index(fields=["area_code", "status"], name="case_area_status"),
             models.Index(fields=["received_at"], name="case_received"),
+            # intake's duplicate search: one category, the last days (and the foreign key's)
+            models.Index(fields=["category", "received_at"], name="case_category_received"),
             models.Index(fields=["deadline_state", "warn_at"], name="case_deadline_sweep"),
         ]
 
@@ -265,7 +267,9 @@ class Case(models.Model):
 class CaseEvent(models.Model):
     """One change of a case. Append-only: the audit trail and the source of every measure."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    # indexed by event_seq_unique (case, seq), which serves the foreign key too
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events",
+                             db_index=False)
     seq = models.PositiveIntegerField()
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(

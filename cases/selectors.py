@@ -16,6 +16,7 @@ from cases.models import Case, Notification
 from org import access
 from org.choices import Role
 from org.models import Membership
+from pingan import bulk
 
 
 def user_unit_ids(user) -> list[int]:
@@ -154,9 +155,7 @@ def similar_open_cases(
     if not words:
         return []
     # Plain rows, and a model object only for a match: intake asks this for every case.
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = bulk.execute(connection, sql, params)  # prepared once, not planned every time
     for pk, number, title, body, c_lon, c_lat, area_code in rows:
         if lon is not None and c_lon is not None and _metres(lon, lat, c_lon, c_lat) > radius:
             continue

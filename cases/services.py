@@ -224,8 +224,9 @@ class _ReadyIntake:
 
 
 def _write_intakes(batch: list[_ReadyIntake]) -> None:
-    """Write ready intakes in the current transaction: numbers, then one INSERT per table
-    for the whole batch, the measures' facts and rollups, the notifications.
+    """Write ready intakes in the current transaction, in two round trips on PostgreSQL
+    (`bulk.Together`): first the case numbers and the cases' ids, then one INSERT per table
+    for the whole batch, the measures' facts and rollups, and the notifications.
 
     Safe to call again with the same items after a rolled-back attempt (the group commit
     retries a failed batch item by item): the ids and links an attempt gave are reset."""
@@ -238,23 +239,37 @@ def _write_intakes(batch: list[_ReadyIntake]) -> None:
     for item in batch:
         year = item.case.received_at.astimezone(local).year
         by_counter.setdefault((item.case.area_code[:6], year), []).append(item.case)
+    first, no_counter = bulk.Together(), []
     for (district, year), cases in sorted(by_counter.items()):
+        def numbered(rows, district=district, year=year, cases=cases):
+            if not rows:
+                no_counter.append((district, year, cases))
+                return
+            for case, number in zip(cases, _numbers(district, year, rows[0][0], len(cases)),
+                                    strict=True):
+                case.number = number
+        first.execute(_NUMBERS_SQL, [len(cases), district, year], then=numbered)
+    first.give_ids([item.case for item in batch])
+    first.send()
+    for district, year, cases in no_counter:  # the year's first case
         for case, number in zip(cases, _take_numbers(district, year, len(cases)), strict=True):
             case.number = number
-    bulk.insert([item.case for item in batch])
+    rest = bulk.Together()
+    rest.insert([item.case for item in batch])  # elsewhere than PostgreSQL: ids given here
     for item in batch:  # the case's id of this attempt, not of an earlier one
         for party in item.parties:
             party.case = item.case
         item.event.case = item.case
-    bulk.insert([p for item in batch for p in item.parties])
-    bulk.insert([item.event for item in batch])
+    rest.insert([p for item in batch for p in item.parties])
+    rest.insert([item.event for item in batch])
     notices: list[Notification] = []
-    # The measures' rollups follow every event, in the same transaction (DESIGN §7).
-    record_intakes([(item.event, item.case) for item in batch])
     for item in batch:
         if item.notify is not None:
             _notify_units([(item.notify, item.case)], item.subject, into=notices)
-    bulk.insert(notices)
+    rest.insert(notices)
+    # The measures' rollups follow every event, in the same transaction (DESIGN §7).
+    record_intakes([(item.event, item.case) for item in batch], into=rest)
+    rest.send()
 
 
 _group_commit = GroupCommit(
@@ -416,17 +431,24 @@ def _take_numbers(district_code: str, year: int, count: int = 1) -> list[str]:
     """The next `count` case numbers of the district's year: 500103-2026-000123. One
     statement moves the counter; its row stays locked until the intake commits, so numbers
     never skip."""
-    sql = (f"UPDATE {CaseCounter._meta.db_table} SET last = last + %s "
-           "WHERE district_code = %s AND year = %s RETURNING last")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [count, district_code, year])
+        cursor.execute(_NUMBERS_SQL, [count, district_code, year])
         row = cursor.fetchone()
         if row is None:  # the year's first case: make its counter (a racer may beat us)
             with transaction.atomic():
                 CaseCounter.objects.get_or_create(district_code=district_code, year=year)
-            cursor.execute(sql, [count, district_code, year])
+            cursor.execute(_NUMBERS_SQL, [count, district_code, year])
             row = cursor.fetchone()
-    return [f"{district_code}-{year}-{n:06d}" for n in range(row[0] - count + 1, row[0] + 1)]
+    return _numbers(district_code, year, row[0], count)
+
+
+_NUMBERS_SQL = (f"UPDATE {CaseCounter._meta.db_table} SET last = last + %s "
+                "WHERE district_code = %s AND year = %s RETURNING last")
+
+
+def _numbers(district_code: str, year: int, last: int, count: int) -> list[str]:
+    """The `count` numbers up to the counter's new `last`."""
+    return [f"{district_code}-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
 
 
 def hash_public_code(code: str) -> str:

@@ -1,18 +1,21 @@
-"""Insert many model rows in one statement, fast on PostgreSQL (intake's hot path).
+"""Write many rows in few round trips, fast on PostgreSQL (intake's hot path).
 
 Django's `bulk_create` on PostgreSQL sends one `INSERT … SELECT FROM unnest(…)` whose
 arrays it binds on the client, quoting every element in Python: for intake's five small
 inserts per batch that was a fifth of a server's CPU (`pingan bench intake`, py-spy).
-`insert` sends `INSERT … VALUES` with server-side binding, each value in binary by
+Here rows go in as `INSERT … VALUES` with server-side binding, each value in binary by
 psycopg's C dumpers (the statement's text depends only on the number of rows, so the driver
-keeps it ready). Which columns, their
-types and every value's conversion come from the model's own fields (`pre_save`,
-`get_db_prep_save`), as `bulk_create` does; no signals are sent (neither does
-`bulk_create`). On other databases it is `bulk_create`.
+keeps it ready). Which columns, their types and every value's conversion come from the
+model's own fields (`pre_save`, `get_db_prep_save`), as `bulk_create` does; no signals are
+sent (neither does `bulk_create`). On other databases it is `bulk_create`.
+
+`Together` sends several statements in one round trip (psycopg's pipeline mode): a round
+trip costs about as much CPU, client and server together, as a small insert itself.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from django.db import connections
@@ -21,25 +24,24 @@ from django.db.models.fields import AutoFieldMixin
 
 
 def insert(objs: list[Model], *, using: str = "default") -> None:
-    """Insert `objs` (all of one model); each gets its primary key, as with bulk_create."""
-    if not objs:
-        return
-    model = type(objs[0])
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        model.objects.using(using).bulk_create(objs)
-        return
-    per_statement = max(1, MAX_PARAMETERS // len(_statement(model, connection.alias, 1)[0]))
-    for start in range(0, len(objs), per_statement):
-        _insert(objs[start:start + per_statement], connection)
+    """Insert `objs` (all of one model) now; each gets its primary key, as with
+    bulk_create."""
+    together = Together(using)
+    together.insert(objs)
+    together.send()
 
 
 MAX_PARAMETERS = 65_535  # PostgreSQL's limit for one statement
 
 
 def execute(connection, sql: str, params: list) -> list[tuple]:
-    """Run one statement with server-side binding and binary values on Django's connection
-    (in its transaction, raising Django's error classes); its rows, if any."""
+    """Run one statement on Django's connection (in its transaction, raising Django's error
+    classes); its rows, if any. On PostgreSQL with server-side binding and binary values, so
+    a statement run often is prepared once (psycopg's auto-prepare); `%s` placeholders."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
     import psycopg
 
     connection.ensure_connection()
@@ -48,29 +50,131 @@ def execute(connection, sql: str, params: list) -> list[tuple]:
         return cursor.fetchall() if cursor.description else []
 
 
-def _insert(objs: list[Model], connection) -> None:
+def _insert_statement(objs: list[Model], connection) -> tuple[str, list, Callable]:
+    """The INSERT of `objs` (one model, at most MAX_PARAMETERS values), and what to do with
+    its rows: give the objects their new primary keys, unless they came with them."""
     model = type(objs[0])
-    fields, sql = _statement(model, connection.alias, len(objs))
+    given = objs[0].pk is not None
+    fields, sql = _statement(model, connection.alias, len(objs), given)
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
     params = [field.get_db_prep_save(field.pre_save(obj, True), connection)
               for obj in objs for field in fields]
-    rows = execute(connection, sql, params)
     pk = model._meta.pk
-    for obj, (value,) in zip(objs, rows, strict=True):
-        setattr(obj, pk.attname, value)
-        obj._state.adding = False
-        obj._state.db = connection.alias
+
+    def then(rows: list[tuple]) -> None:
+        for i, obj in enumerate(objs):
+            if not given:
+                setattr(obj, pk.attname, rows[i][0])
+            obj._state.adding = False
+            obj._state.db = connection.alias
+
+    return sql, params, then
 
 
 @lru_cache(maxsize=1024)
-def _statement(model: type[Model], alias: str, rows: int) -> tuple[list, str]:
+def _statement(model: type[Model], alias: str, rows: int, with_pk: bool) -> tuple[list, str]:
     connection = connections[alias]
     meta = model._meta
     fields = [f for f in meta.concrete_fields
-              if not (f.primary_key and isinstance(f, AutoFieldMixin))]
+              if with_pk or not (f.primary_key and isinstance(f, AutoFieldMixin))]
     quote = connection.ops.quote_name
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-           f"VALUES {', '.join([row] * rows)} RETURNING {quote(meta.pk.column)}")
+           f"VALUES {', '.join([row] * rows)}")
+    if not with_pk:
+        sql += f" RETURNING {quote(meta.pk.column)}"
     return fields, sql
+
+
+class Together:
+    """Statements sent at once: on PostgreSQL they wait in a queue and `send()` sends them
+    in one round trip (psycopg's pipeline mode, server-side binding, binary values); on
+    other databases each runs as it is added. Inside the caller's transaction; errors are
+    Django's. A statement's rows go to its `then` once it has run.
+
+    The usual use is two rounds: the first takes numbers and the parents' ids
+    (`give_ids`), the second inserts parents and children together."""
+
+    def __init__(self, using: str = "default"):
+        self.connection = connections[using]
+        self.queued = self.connection.vendor == "postgresql"
+        self._queue: list[tuple[str, list, Callable | None]] = []
+
+    def execute(self, sql: str, params: list,
+                then: Callable[[list[tuple]], None] | None = None) -> None:
+        if not self.queued:
+            rows = execute(self.connection, sql, params)
+            if then is not None:
+                then(rows)
+            return
+        self._queue.append((sql, params, then))
+
+    def insert(self, objs: list[Model]) -> None:
+        """Insert `objs` (all of one model). Those without a primary key get theirs when
+        the statement has run (at once, or at `send()` on PostgreSQL): add their children
+        to a later round."""
+        if not objs:
+            return
+        if any((obj.pk is None) != (objs[0].pk is None) for obj in objs):
+            raise ValueError("insert: either every object has its primary key or none has")
+        if not self.queued:
+            type(objs[0]).objects.using(self.connection.alias).bulk_create(objs)
+            return
+        width = len(_statement(type(objs[0]), self.connection.alias, 1,
+                               objs[0].pk is not None)[0])
+        per_statement = max(1, MAX_PARAMETERS // width)
+        for start in range(0, len(objs), per_statement):
+            self.execute(*_insert_statement(objs[start:start + per_statement], self.connection))
+
+    def give_ids(self, objs: list[Model]) -> None:
+        """On PostgreSQL, take primary keys for `objs` (of one model, with an identity key)
+        from the table's sequence in this round, so that their rows and their children's
+        can go in together in the next. Elsewhere nothing: `insert` gives them."""
+        if not objs or not self.queued:
+            return
+        model = type(objs[0])
+        pk = model._meta.pk
+
+        def then(rows: list[tuple]) -> None:
+            for obj, (value,) in zip(objs, rows, strict=True):
+                setattr(obj, pk.attname, value)
+
+        self.execute("SELECT nextval(%s::text::regclass) FROM generate_series(1, %s)",
+                     [_sequence(self.connection.alias, model._meta.db_table, pk.column),
+                      len(objs)], then)
+
+    def send(self) -> None:
+        queue, self._queue = self._queue, []
+        if not queue:
+            return
+        import psycopg
+
+        connection = self.connection
+        connection.ensure_connection()
+        with connection.wrap_database_errors:
+            raw = connection.connection
+            cursors = []
+            with raw.pipeline():
+                shared = None
+                for sql, params, then in queue:
+                    if then is None:  # no rows wanted: one cursor serves them all
+                        shared = shared or psycopg.Cursor(raw)
+                        cursor = shared
+                    else:
+                        cursor = psycopg.Cursor(raw)
+                    cursor.execute(sql, params, binary=True)
+                    cursors.append(cursor)
+            for cursor, (_sql, _params, then) in zip(cursors, queue, strict=True):
+                if then is not None:
+                    then(cursor.fetchall() if cursor.description else [])
+            for cursor in {id(c): c for c in cursors}.values():
+                cursor.close()
+
+
+@lru_cache(maxsize=64)
+def _sequence(alias: str, table: str, column: str) -> str:
+    """The name of the sequence behind a table's identity column."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
+        return cursor.fetchone()[0]

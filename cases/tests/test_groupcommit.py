@@ -179,10 +179,11 @@ def test_a_failed_batch_written_again_item_by_item_links_each_row_to_its_own_cas
     ready = _ready_intakes(monkeypatch, [first_grid, far_grid, first_grid], users)
     real = services.record_intakes
 
-    def fussy(pairs):  # the batch fails after its cases, parties and events went in
+    def fussy(pairs, into):  # the batch fails after its cases, parties and events went in
         if len(pairs) > 1:
+            into.send()
             raise IntegrityError("a batch-only failure")
-        real(pairs)
+        real(pairs, into=into)
 
     monkeypatch.setattr(services, "record_intakes", fussy)
     slots = [_Slot(r) for r in ready]
