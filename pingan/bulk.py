@@ -1,13 +1,15 @@
 """Write many rows in few round trips, fast on PostgreSQL (intake's hot path).
 
-Django's `bulk_create` on PostgreSQL sends one `INSERT … SELECT FROM unnest(…)` whose
-arrays it binds on the client, quoting every element in Python: for intake's five small
-inserts per batch that was a fifth of a server's CPU (`pingan bench intake`, py-spy).
-Here rows go in as `INSERT … VALUES` with server-side binding, each value in binary by
-psycopg's C dumpers (the statement's text depends only on the number of rows, so the driver
-keeps it ready). Which columns, their types and every value's conversion come from the
-model's own fields (`pre_save`, `get_db_prep_save`), as `bulk_create` does; no signals are
-sent (neither does `bulk_create`). On other databases it is `bulk_create`.
+Django's `bulk_create` on PostgreSQL binds one array per column on the client, quoting every
+element in Python; for intake's small inserts per batch that was a fifth of a server's CPU
+(`pingan bench intake`, py-spy). An `INSERT … VALUES` list instead has a text that changes
+with the number of rows, which psycopg re-parses for its placeholders on every call (about
+100 µs for one case row) and PostgreSQL plans afresh. So here the rows of one INSERT travel
+as one JSON value, `INSERT … SELECT … FROM jsonb_array_elements(%s)`: one statement text per
+model, prepared once by the driver, whatever the number of rows, and the rows encoded by
+the json module's C encoder. Which columns, their types and every value's conversion come
+from the model's own fields (`pre_save`, `get_db_prep_save`), as `bulk_create` does; no
+signals are sent (neither does `bulk_create`). On other databases it is `bulk_create`.
 
 `Together` sends several statements in one round trip (psycopg's pipeline mode): a round
 trip costs about as much CPU, client and server together, as a small insert itself.
@@ -15,12 +17,18 @@ trip costs about as much CPU, client and server together, as a small insert itse
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
+from datetime import date, datetime, time
+from decimal import Decimal
 from functools import lru_cache
+from uuid import UUID
 
 from django.db import connections
 from django.db.models import Model
 from django.db.models.fields import AutoFieldMixin
+from psycopg.types.json import Json, Jsonb
 
 
 def insert(objs: list[Model], *, using: str = "default") -> None:
@@ -29,9 +37,6 @@ def insert(objs: list[Model], *, using: str = "default") -> None:
     together = Together(using)
     together.insert(objs)
     together.send()
-
-
-MAX_PARAMETERS = 65_535  # PostgreSQL's limit for one statement
 
 
 def execute(connection, sql: str, params: list) -> list[tuple]:
@@ -51,15 +56,16 @@ def execute(connection, sql: str, params: list) -> list[tuple]:
 
 
 def _insert_statement(objs: list[Model], connection) -> tuple[str, list, Callable]:
-    """The INSERT of `objs` (one model, at most MAX_PARAMETERS values), and what to do with
-    its rows: give the objects their new primary keys, unless they came with them."""
+    """The INSERT of `objs` (one model), and what to do with its rows: give the objects
+    their new primary keys, unless they came with them."""
     model = type(objs[0])
     given = objs[0].pk is not None
-    fields, sql = _statement(model, connection.alias, len(objs), given)
+    fields, sql = _statement(model, connection.alias, given)
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
-    params = [field.get_db_prep_save(field.pre_save(obj, True), connection)
-              for obj in objs for field in fields]
+    rows = [[_plain(field.get_db_prep_save(field.pre_save(obj, True), connection))
+             for field in fields] for obj in objs]
+    params = [json.dumps(rows, ensure_ascii=False, allow_nan=False, separators=(",", ":"))]
     pk = model._meta.pk
 
     def then(rows: list[tuple]) -> None:
@@ -72,19 +78,42 @@ def _insert_statement(objs: list[Model], connection) -> tuple[str, list, Callabl
     return sql, params, then
 
 
-@lru_cache(maxsize=1024)
-def _statement(model: type[Model], alias: str, rows: int, with_pk: bool) -> tuple[list, str]:
+def _plain(value):
+    """A value as JSON carries it; PostgreSQL casts it back to the column's type."""
+    if value is None or isinstance(value, (str, int, float)):  # bool is an int
+        return value
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()  # with its UTC offset: read back to the microsecond
+    if isinstance(value, (Json, Jsonb)):  # a JSONField's, with the field's own encoder
+        return (value.dumps or json.dumps)(value.obj)
+    if isinstance(value, (Decimal, UUID)):
+        return str(value)
+    if isinstance(value, (bytes, memoryview)):
+        return "\\x" + bytes(value).hex()
+    raise TypeError(f"bulk insert: no JSON form for {type(value).__name__}")
+
+
+@lru_cache(maxsize=256)
+def _statement(model: type[Model], alias: str, with_pk: bool) -> tuple[list, str]:
     connection = connections[alias]
     meta = model._meta
     fields = [f for f in meta.concrete_fields
               if with_pk or not (f.primary_key and isinstance(f, AutoFieldMixin))]
     quote = connection.ops.quote_name
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    values = ", ".join(f"(r->>{i})::{_cast(f, connection)}" for i, f in enumerate(fields))
     sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-           f"VALUES {', '.join([row] * rows)}")
+           f"SELECT {values} FROM jsonb_array_elements(%s::text::jsonb) AS r")
     if not with_pk:
         sql += f" RETURNING {quote(meta.pk.column)}"
     return fields, sql
+
+
+def _cast(field, connection) -> str:
+    """The type to read a column's value as: its own, but without a length, so that a value
+    too long is refused by the column as in any INSERT (an explicit cast to varchar(n)
+    would cut it short without a word)."""
+    db_type = field.db_type(connection)
+    return re.sub(r"^(varchar|character varying|char|character)\(\d+\)$", "text", db_type)
 
 
 class Together:
@@ -121,11 +150,7 @@ class Together:
         if not self.queued:
             type(objs[0]).objects.using(self.connection.alias).bulk_create(objs)
             return
-        width = len(_statement(type(objs[0]), self.connection.alias, 1,
-                               objs[0].pk is not None)[0])
-        per_statement = max(1, MAX_PARAMETERS // width)
-        for start in range(0, len(objs), per_statement):
-            self.execute(*_insert_statement(objs[start:start + per_statement], self.connection))
+        self.execute(*_insert_statement(objs, self.connection))
 
     def give_ids(self, objs: list[Model]) -> None:
         """On PostgreSQL, take primary keys for `objs` (of one model, with an identity key)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 
 from cases.choices import EventKind, Status
 from cases.models import Case, CaseEvent, Notification
@@ -69,16 +72,38 @@ def test_objects_with_and_without_ids_cannot_share_an_insert(make_case):
 
 
 @pytest.mark.django_db
-def test_many_rows_split_below_the_parameter_limit(make_case, monkeypatch):
+def test_values_come_back_exactly(make_case):
     model = make_case()
-    width = len([f for f in Notification._meta.concrete_fields if not f.primary_key])
-    monkeypatch.setattr(bulk, "MAX_PARAMETERS", width * 4)  # four rows a statement
-    notices = [Notification(case=model, unit=model.owner_unit, subject=f"n{i}")
-               for i in range(10)]
-    bulk.insert(notices)
-    assert len({n.pk for n in notices}) == 10
-    assert sorted(Notification.objects.filter(pk__in=[n.pk for n in notices])
-                  .values_list("subject", flat=True)) == sorted(f"n{i}" for i in range(10))
+    shanghai = ZoneInfo("Asia/Shanghai")
+    case = _unsaved_like(model, "T-exact")
+    case.lon, case.lat = 106.52445712345678, 29.548321000000003
+    case.received_at = datetime(2026, 2, 17, 23, 59, 58, 123456, tzinfo=shanghai)
+    case.due_at = None
+    case.calendar_known = False
+    case.pauses = [{"from": "2026-02-18", "reason": "等待居民补充材料 \"引号\""}]
+    bulk.insert([case])
+    event = _event(case)
+    event.data = {"text": "楼道堆物\n第二行", "n": 3, "x": 0.1, "ok": True, "none": None}
+    bulk.insert([event])
+    stored = Case.objects.get(pk=case.pk)
+    assert (stored.lon, stored.lat) == (case.lon, case.lat)
+    assert stored.received_at == case.received_at and stored.due_at is None
+    assert stored.calendar_known is False and stored.pauses == case.pauses
+    assert CaseEvent.objects.get(pk=event.pk).data == event.data
+
+
+@pytest.mark.django_db
+def test_a_value_too_long_is_never_cut_short(make_case):
+    model = make_case()
+    case = _unsaved_like(model, "T-long")
+    case.title = "长" * 250  # the column holds 200
+    try:
+        with transaction.atomic():
+            bulk.insert([case])
+    except DataError:
+        assert not Case.objects.filter(number="T-long").exists()  # PostgreSQL refuses it
+    else:  # SQLite keeps what it is given
+        assert Case.objects.get(number="T-long").title == case.title
 
 
 @pytest.mark.django_db
