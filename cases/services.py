@@ -297,6 +297,12 @@ def _grouped() -> bool:
             and not transaction.get_connection().in_atomic_block)
 
 
+# Known codes, as sets (an enum's `values` builds a new list with labels on every call).
+_CHANNELS = frozenset(Channel.values)
+_PRIORITIES = frozenset(Priority.values)
+_PARTY_ROLES = frozenset(PartyRole.values)
+
+
 def _validate_intake(**kw) -> dict:
     errors: dict[str, str] = {}
     out: dict = {}
@@ -316,9 +322,9 @@ def _validate_intake(**kw) -> dict:
     if not isinstance(address, str) or len(address) > ADDRESS_MAX:
         errors["address"] = _("at most %d characters") % ADDRESS_MAX
     out["address"] = address.strip() if isinstance(address, str) else ""
-    if kw["channel"] not in Channel.values:
+    if kw["channel"] not in _CHANNELS:
         errors["channel"] = _("unknown channel %s") % kw["channel"]
-    if kw["priority"] not in Priority.values:
+    if kw["priority"] not in _PRIORITIES:
         errors["priority"] = _("unknown priority %s") % kw["priority"]
     out["priority"] = kw["priority"]
     lon, lat = kw["lon"], kw["lat"]
@@ -368,7 +374,7 @@ def _validate_intake(**kw) -> dict:
             errors[f"parties[{i}]"] = _("must be an object")
             continue
         role = p.get("role", PartyRole.REPORTER)
-        if role not in PartyRole.values:
+        if role not in _PARTY_ROLES:
             errors[f"parties[{i}].role"] = _("unknown role %s") % role
         clean = {"role": role}
         for name, limit in (("name", 50), ("phone", 30), ("id_number", 18), ("email", 254)):
