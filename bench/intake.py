@@ -495,9 +495,10 @@ STAGES = [
     ("  route", "cases/routing.py", "route"),
     ("  deadline", "cases/deadlines.py", "compute_deadline"),
     ("  the write (_write_intakes)", "cases/services.py", "_write_intakes"),
-    ("    case numbers", "cases/services.py", "_take_numbers"),
-    ("    row inserts (pingan.bulk.insert)", "pingan/bulk.py", "insert"),
+    ("    rows made into statements (pingan.bulk.Together.insert)", "pingan/bulk.py",
+     "insert"),
     ("    measures facts and rollups", "measures/rollups.py", "record_intakes"),
+    ("    the two round trips (pingan.bulk.Together.send)", "pingan/bulk.py", "send"),
 ]
 
 

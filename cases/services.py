@@ -239,20 +239,17 @@ def _write_intakes(batch: list[_ReadyIntake]) -> None:
     for item in batch:
         year = item.case.received_at.astimezone(local).year
         by_counter.setdefault((item.case.area_code[:6], year), []).append(item.case)
-    first, no_counter = bulk.Together(), []
-    for (district, year), cases in sorted(by_counter.items()):
-        def numbered(rows, district=district, year=year, cases=cases):
-            if not rows:
-                no_counter.append((district, year, cases))
-                return
-            for case, number in zip(cases, _numbers(district, year, rows[0][0], len(cases)),
-                                    strict=True):
-                case.number = number
-        first.execute(_NUMBERS_SQL, [len(cases), district, year], then=numbered)
+    counters = sorted(by_counter.items())
+    lasts: list[list[tuple]] = []  # each counter's new last number (none: no counter yet)
+    first = bulk.Together()
+    for (district, year), cases in counters:
+        first.execute(_NUMBERS_SQL, [len(cases), district, year], then=lasts.append)
     first.give_ids([item.case for item in batch])
     first.send()
-    for district, year, cases in no_counter:  # the year's first case
-        for case, number in zip(cases, _take_numbers(district, year, len(cases)), strict=True):
+    for ((district, year), cases), rows in zip(counters, lasts, strict=True):
+        numbers = (_numbers(district, year, rows[0][0], len(cases)) if rows
+                   else _take_numbers(district, year, len(cases)))  # the year's first case
+        for case, number in zip(cases, numbers, strict=True):
             case.number = number
     rest = bulk.Together()
     rest.insert([item.case for item in batch])  # elsewhere than PostgreSQL: ids given here

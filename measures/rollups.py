@@ -96,10 +96,10 @@ KEY_COLUMNS = ("grain", "detail", "level", "area_code", "bucket", "case_type_id"
 def _upsert(deltas: dict[Key, list[int]], using: str = "default", *,
             into: bulk.Together | None = None) -> None:
     """Add `deltas` to the rollup rows (creating missing ones) in one statement, run now or
-    added to `into`; sorted keys give concurrent writers one lock order."""
+    added to `into` (on its database); sorted keys give concurrent writers one lock order."""
     if not deltas:
         return
-    connection = connections[using]
+    connection = into.connection if into is not None else connections[using]
     keys = sorted(deltas, key=lambda k: (k[0], k[1], k[2], k[3], k[4].isoformat(), k[5], k[6],
                                          k[7]))
     if connection.vendor == "postgresql":
@@ -107,7 +107,7 @@ def _upsert(deltas: dict[Key, list[int]], using: str = "default", *,
         # number of rows (the driver prepares it once) and binding costs one C call: one
         # array per column went through psycopg's list dumpers, written in Python, and was
         # a third of intake's rollup work (`pingan bench intake`, py-spy).
-        sql = _json_upsert(using)
+        sql = _json_upsert(connection.alias)
         params = [json.dumps([[*k[:4], k[4].isoformat(), *k[5:], *deltas[k]] for k in keys])]
     else:
         cols = KEY_COLUMNS + MEASURE_COLUMNS
@@ -184,7 +184,7 @@ def record_intakes(pairs: list, into: bulk.Together) -> None:
                 row[i] += n
         made.append(fact)
     into.insert(made)
-    _upsert(deltas, into.connection.alias, into=into)
+    _upsert(deltas, into=into)
 
 
 # -- rebuild -------------------------------------------------------------------------------

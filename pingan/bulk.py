@@ -181,19 +181,13 @@ class Together:
             raw = connection.connection
             cursors = []
             with raw.pipeline():
-                shared = None
-                for sql, params, then in queue:
-                    if then is None:  # no rows wanted: one cursor serves them all
-                        shared = shared or psycopg.Cursor(raw)
-                        cursor = shared
-                    else:
-                        cursor = psycopg.Cursor(raw)
+                for sql, params, _then in queue:  # a cursor each: each keeps its own rows
+                    cursor = psycopg.Cursor(raw)
                     cursor.execute(sql, params, binary=True)
                     cursors.append(cursor)
             for cursor, (_sql, _params, then) in zip(cursors, queue, strict=True):
                 if then is not None:
                     then(cursor.fetchall() if cursor.description else [])
-            for cursor in {id(c): c for c in cursors}.values():
                 cursor.close()
 
 
