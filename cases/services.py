@@ -225,8 +225,9 @@ class _ReadyIntake:
 
 def _write_intakes(batch: list[_ReadyIntake]) -> None:
     """Write ready intakes in the current transaction, in two round trips on PostgreSQL
-    (`bulk.Together`): first the case numbers and the cases' ids, then one INSERT per table
-    for the whole batch, the measures' facts and rollups, and the notifications.
+    (`bulk.Together`): first the case numbers and the ids of cases, parties and events,
+    then one statement that inserts the whole batch into every table (cases, parties,
+    events, notifications, the measures' facts) and adds it to the rollups.
 
     Safe to call again with the same items after a rolled-back attempt (the group commit
     retries a failed batch item by item): the ids and links an attempt gave are reset."""
@@ -245,6 +246,8 @@ def _write_intakes(batch: list[_ReadyIntake]) -> None:
     for (district, year), cases in counters:
         first.execute(_NUMBERS_SQL, [len(cases), district, year], then=lasts.append)
     first.give_ids([item.case for item in batch])
+    first.give_ids([p for item in batch for p in item.parties])
+    first.give_ids([item.event for item in batch])
     first.send()
     for ((district, year), cases), rows in zip(counters, lasts, strict=True):
         numbers = (_numbers(district, year, rows[0][0], len(cases)) if rows
@@ -263,7 +266,7 @@ def _write_intakes(batch: list[_ReadyIntake]) -> None:
     for item in batch:
         if item.notify is not None:
             _notify_units([(item.notify, item.case)], item.subject, into=notices)
-    rest.insert(notices)
+    rest.insert(notices, returning=False)  # their ids are not wanted here
     # The measures' rollups follow every event, in the same transaction (DESIGN §7).
     record_intakes([(item.event, item.case) for item in batch], into=rest)
     rest.send()

@@ -55,27 +55,102 @@ def execute(connection, sql: str, params: list) -> list[tuple]:
         return cursor.fetchall() if cursor.description else []
 
 
-def _insert_statement(objs: list[Model], connection) -> tuple[str, list, Callable]:
-    """The INSERT of `objs` (one model), and what to do with its rows: give the objects
-    their new primary keys, unless they came with them."""
+def _insert_statement(objs: list[Model], connection, *, returning: bool = True
+                      ) -> tuple[str, list, Callable | None, Callable]:
+    """The INSERT of `objs` (one model): its text and parameters, what to do with its rows
+    (give the objects their new primary keys; None when they came with them, or when
+    `returning` is False and their keys are not wanted), and what to do once it has run."""
     model = type(objs[0])
     given = objs[0].pk is not None
-    fields, sql = _statement(model, connection.alias, given)
+    _fields, sql = _statement(model, connection.alias, given, returning)
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
-    rows = [[_plain(field.get_db_prep_save(field.pre_save(obj, True), connection))
-             for field in fields] for obj in objs]
+    rows = _rows(objs, _plan(model, connection.alias, given), connection)
     params = [json.dumps(rows, ensure_ascii=False, allow_nan=False, separators=(",", ":"))]
     pk = model._meta.pk
 
     def then(rows: list[tuple]) -> None:
-        for i, obj in enumerate(objs):
-            if not given:
-                setattr(obj, pk.attname, rows[i][0])
-            obj._state.adding = False
-            obj._state.db = connection.alias
+        for obj, (value,) in zip(objs, rows, strict=True):
+            setattr(obj, pk.attname, value)
 
-    return sql, params, then
+    def done() -> None:
+        if given or returning:
+            for obj in objs:
+                obj._state.adding = False
+                obj._state.db = connection.alias
+
+    return sql, params, (None if given or not returning else then), done
+
+
+# What a field's own conversion (`pre_save`, then `get_db_prep_save`) makes of a value of
+# these types is the value itself, so such values skip it: that conversion, field by field
+# and row by row, was a tenth of a server's CPU in `pingan bench intake`. Any other value,
+# and every field of another class (encrypted, JSON, auto_now, ...), takes the field's path.
+_SAME_STR = (str,)  # any str, enum members of TextChoices included (JSON keeps their text)
+_SAME_INT = (int,)  # exactly int: a bool in an integer column must become 0 or 1
+_SAME_FLOAT = (float,)
+_SAME_BOOL = (bool,)
+_DATETIME, _DATE = "datetime", "date"
+_PLAIN_FIELDS = {
+    **dict.fromkeys(("CharField", "TextField", "SlugField"), _SAME_STR),
+    **dict.fromkeys(("IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+                     "SmallIntegerField", "BigIntegerField", "PositiveBigIntegerField",
+                     "AutoField", "BigAutoField", "SmallAutoField"), _SAME_INT),
+    "FloatField": _SAME_FLOAT, "BooleanField": _SAME_BOOL,
+    "DateTimeField": _DATETIME, "DateField": _DATE,
+}
+
+
+@lru_cache(maxsize=256)
+def _plan(model: type[Model], alias: str, with_pk: bool) -> list[tuple]:
+    """(attname, what passes unchanged, field) for each column of the model's INSERT; None
+    where every value takes the field's own conversion."""
+    import django.db.models as m
+
+    plan = []
+    for field in _statement(model, alias, with_pk)[0]:
+        target = field.target_field if isinstance(field, m.ForeignKey) else field
+        kind = _PLAIN_FIELDS.get(type(target).__name__) \
+            if type(target).__module__ == m.fields.__name__ else None
+        if kind in (_DATETIME, _DATE) and (field.auto_now or field.auto_now_add):
+            kind = None  # pre_save sets the time
+        if isinstance(field, m.ForeignKey) and kind is not _SAME_INT:
+            kind = None
+        plan.append((field.attname, kind, field))
+    return plan
+
+
+_MISSING = object()
+
+
+def _rows(objs: list[Model], plan: list[tuple], connection) -> list[list]:
+    rows = []
+    for obj in objs:
+        values = obj.__dict__
+        row = []
+        for attname, kind, field in plan:
+            value = values.get(attname, _MISSING)
+            if value is None and kind is not None:
+                row.append(None)
+                continue
+            if kind is _SAME_STR:
+                if isinstance(value, str):
+                    row.append(value)
+                    continue
+            elif kind is _DATETIME:
+                if type(value) is datetime and value.tzinfo is not None:
+                    row.append(value.isoformat())
+                    continue
+            elif kind is _DATE:
+                if type(value) is date:
+                    row.append(value.isoformat())
+                    continue
+            elif kind is not None and type(value) in kind:
+                row.append(value)
+                continue
+            row.append(_plain(field.get_db_prep_save(field.pre_save(obj, True), connection)))
+        rows.append(row)
+    return rows
 
 
 def _plain(value):
@@ -94,7 +169,11 @@ def _plain(value):
 
 
 @lru_cache(maxsize=256)
-def _statement(model: type[Model], alias: str, with_pk: bool) -> tuple[list, str]:
+def _statement(model: type[Model], alias: str, with_pk: bool, returning: bool = True
+               ) -> tuple[list, str]:
+    """The columns and text of the model's INSERT from a JSON array of rows; without the
+    primary key (with_pk False), the database gives it, and the statement returns it unless
+    `returning` is False."""
     connection = connections[alias]
     meta = model._meta
     fields = [f for f in meta.concrete_fields
@@ -103,7 +182,7 @@ def _statement(model: type[Model], alias: str, with_pk: bool) -> tuple[list, str
     values = ", ".join(f"(r->>{i})::{_cast(f, connection)}" for i, f in enumerate(fields))
     sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
            f"SELECT {values} FROM jsonb_array_elements(%s::text::jsonb) AS r")
-    if not with_pk:
+    if not with_pk and returning:
         sql += f" RETURNING {quote(meta.pk.column)}"
     return fields, sql
 
@@ -122,13 +201,21 @@ class Together:
     other databases each runs as it is added. Inside the caller's transaction; errors are
     Django's. A statement's rows go to its `then` once it has run.
 
-    The usual use is two rounds: the first takes numbers and the parents' ids
-    (`give_ids`), the second inserts parents and children together."""
+    On PostgreSQL, statements in a row that return nothing (inserts whose objects have
+    their ids, an upsert) travel as one statement, `WITH w0 AS (…), w1 AS (…) …`: the
+    driver's and the server's work per statement is then paid once. PostgreSQL runs such
+    parts on one snapshot, in no set order: they must not touch the same rows (foreign keys
+    between them are checked at commit, as Django declares them deferred).
+
+    The usual use is two rounds: the first takes numbers and ids (`give_ids`, one statement
+    for every model), the second inserts parents and children together."""
 
     def __init__(self, using: str = "default"):
         self.connection = connections[using]
         self.queued = self.connection.vendor == "postgresql"
         self._queue: list[tuple[str, list, Callable | None]] = []
+        self._done: list[Callable[[], None]] = []
+        self._ids: list[tuple[list[Model], str]] = []
 
     def execute(self, sql: str, params: list,
                 then: Callable[[list[tuple]], None] | None = None) -> None:
@@ -139,10 +226,11 @@ class Together:
             return
         self._queue.append((sql, params, then))
 
-    def insert(self, objs: list[Model]) -> None:
+    def insert(self, objs: list[Model], *, returning: bool = True) -> None:
         """Insert `objs` (all of one model). Those without a primary key get theirs when
         the statement has run (at once, or at `send()` on PostgreSQL): add their children
-        to a later round."""
+        to a later round. `returning=False`: their keys are not wanted (the objects are
+        left as unsaved), and the insert joins the other statements that return nothing."""
         if not objs:
             return
         if any((obj.pk is None) != (objs[0].pk is None) for obj in objs):
@@ -150,31 +238,47 @@ class Together:
         if not self.queued:
             type(objs[0]).objects.using(self.connection.alias).bulk_create(objs)
             return
-        self.execute(*_insert_statement(objs, self.connection))
+        sql, params, then, done = _insert_statement(objs, self.connection,
+                                                    returning=returning)
+        self._queue.append((sql, params, then))
+        self._done.append(done)
+
+    def insert_rows(self, model: type[Model], rows: list[list]) -> None:
+        """Insert rows of plain values (None, str, int, float, bool, date, aware datetime)
+        in the order of the model's concrete fields, primary key included: for a caller
+        that holds no model objects. The statement returns nothing."""
+        if not rows:
+            return
+        if not self.queued:
+            names = [f.attname for f in model._meta.concrete_fields]
+            model.objects.using(self.connection.alias).bulk_create(
+                [model(**dict(zip(names, row, strict=True))) for row in rows])
+            return
+        _fields, sql = _statement(model, self.connection.alias, True)
+        self._queue.append((sql, [json.dumps([[_plain(v) for v in row] for row in rows],
+                                             ensure_ascii=False, allow_nan=False,
+                                             separators=(",", ":"))], None))
 
     def give_ids(self, objs: list[Model]) -> None:
         """On PostgreSQL, take primary keys for `objs` (of one model, with an identity key)
         from the table's sequence in this round, so that their rows and their children's
-        can go in together in the next. Elsewhere nothing: `insert` gives them."""
+        can go in together in the next. Elsewhere nothing: `insert` gives them. All the
+        models' keys of a round come in one statement."""
         if not objs or not self.queued:
             return
-        model = type(objs[0])
-        pk = model._meta.pk
-
-        def then(rows: list[tuple]) -> None:
-            for obj, (value,) in zip(objs, rows, strict=True):
-                setattr(obj, pk.attname, value)
-
-        self.execute("SELECT nextval(%s::text::regclass) FROM generate_series(1, %s)",
-                     [_sequence(self.connection.alias, model._meta.db_table, pk.column),
-                      len(objs)], then)
+        table, column = objs[0]._meta.db_table, objs[0]._meta.pk.column
+        self._ids.append((objs, _sequence(self.connection.alias, table, column)))
 
     def send(self) -> None:
         queue, self._queue = self._queue, []
+        done, self._done = self._done, []
+        if self._ids:
+            queue.insert(0, self._ids_statement())
         if not queue:
             return
         import psycopg
 
+        queue = _write_only_together(queue)
         connection = self.connection
         connection.ensure_connection()
         with connection.wrap_database_errors:
@@ -189,6 +293,53 @@ class Together:
                 if then is not None:
                     then(cursor.fetchall() if cursor.description else [])
                 cursor.close()
+        for step in done:
+            step()
+
+    def _ids_statement(self) -> tuple[str, list, Callable]:
+        wanted, self._ids = self._ids, []
+
+        def then(rows: list[tuple]) -> None:
+            values: list[list[int]] = [[] for _ in wanted]
+            for k, value in rows:
+                values[k].append(value)
+            for (objs, _seq), ids in zip(wanted, values, strict=True):
+                pk = objs[0]._meta.pk
+                for obj, value in zip(objs, ids, strict=True):
+                    setattr(obj, pk.attname, value)
+
+        asked = [{"k": k, "seq": seq, "n": len(objs)} for k, (objs, seq) in enumerate(wanted)]
+        return (_IDS_SQL, [json.dumps(asked)], then)
+
+
+# Keys from several sequences in one statement: (which request, a new key) per row.
+_IDS_SQL = ("SELECT t.k, nextval(t.seq::regclass) "
+            "FROM jsonb_to_recordset(%s::text::jsonb) AS t(k int, seq text, n int), "
+            "generate_series(1, t.n)")
+
+
+def _write_only_together(queue: list[tuple]) -> list[tuple]:
+    """Each run of statements that return nothing made into one (see `Together`)."""
+    out: list[tuple] = []
+    run: list[tuple] = []
+
+    def flush() -> None:
+        if len(run) == 1:
+            out.append(run[0])
+        elif run:
+            parts = ", ".join(f"w{i} AS ({sql})" for i, (sql, _p, _t) in enumerate(run[:-1]))
+            out.append((f"WITH {parts} {run[-1][0]}",
+                        [p for _sql, params, _t in run for p in params], None))
+        run.clear()
+
+    for statement in queue:
+        if statement[2] is None:
+            run.append(statement)
+        else:
+            flush()
+            out.append(statement)
+    flush()
+    return out
 
 
 @lru_cache(maxsize=64)
