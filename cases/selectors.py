@@ -150,7 +150,7 @@ def similar_open_cases(
     words = _bigrams(text)
     if not words:
         return []
-    sql = similar_sql(near)
+    sql = similar_sql(near, connection.vendor)
     # Plain rows, and a model object only for a match: intake asks this for every case.
     rows = bulk.execute(connection, sql, params)  # prepared once, not planned every time
     for pk, number, title, body, c_lon, c_lat, area_code in rows:
@@ -166,15 +166,27 @@ def similar_open_cases(
     return found[:limit]
 
 
-@lru_cache(maxsize=2)
-def similar_sql(near: bool) -> str:
-    """The duplicate search's statement: open cases of a category received in a window,
-    inside a box around the point when there is one (index case_dedupe_near)."""
-    box = " AND lat BETWEEN %s AND %s AND lon BETWEEN %s AND %s" if near else ""
-    return (f"SELECT id, number, title, text, lon, lat, area_code FROM {Case._meta.db_table} "
-            f"WHERE category_id = %s AND status IN ({', '.join(['%s'] * len(OPEN_STATUSES))}) "
-            f"AND received_at >= %s AND received_at <= %s AND id <> %s{box} "
-            "ORDER BY received_at DESC, id DESC LIMIT 200")  # the newest, as before
+@lru_cache(maxsize=4)
+def similar_sql(near: bool, vendor: str = "postgresql") -> str:
+    """The duplicate search's statement: the newest open cases of a category received in a
+    window, inside a box around the point when there is one.
+
+    With a point, the box is searched first on its own (a MATERIALIZED CTE on PostgreSQL)
+    and only its few rows sorted: asked for the newest rows at once, the planner (as the
+    driver prepares it, a generic plan; and on an empty or unanalysed table) walked index
+    case_category_received or case_received in time order and read every case of the
+    window, where index case_dedupe_near reads only the box (13.6 ms → 0.3 ms with 4,000
+    cases of the category; tests/test_postgres.py)."""
+    columns = "id, number, title, text, lon, lat, area_code"
+    where = (f"category_id = %s AND status IN ({', '.join(['%s'] * len(OPEN_STATUSES))}) "
+             "AND received_at >= %s AND received_at <= %s AND id <> %s")
+    newest = "ORDER BY received_at DESC, id DESC LIMIT 200"
+    if not near:
+        return f"SELECT {columns} FROM {Case._meta.db_table} WHERE {where} {newest}"
+    fence = " MATERIALIZED" if vendor == "postgresql" else ""
+    return (f"WITH box AS{fence} (SELECT {columns}, received_at FROM {Case._meta.db_table} "
+            f"WHERE {where} AND lat BETWEEN %s AND %s AND lon BETWEEN %s AND %s) "
+            f"SELECT {columns} FROM box {newest}")
 
 
 def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
