@@ -297,6 +297,18 @@ def _grouped() -> bool:
             and not transaction.get_connection().in_atomic_block)
 
 
+def warm_up() -> None:
+    """Load what intake keeps in memory (the grid locator, the catalogue and routing rules,
+    the triage model and its libraries) before a server process takes requests: otherwise
+    its first intakes wait for them (importing scikit-learn alone takes seconds)."""
+    from territory.locator import get_locator
+
+    get_locator()
+    reference.catalogue()
+    reference.routing_rules()
+    classify.propose("", "")
+
+
 # Known codes, as sets (an enum's `values` builds a new list with labels on every call).
 _CHANNELS = frozenset(Channel.values)
 _PRIORITIES = frozenset(Priority.values)

@@ -51,7 +51,7 @@ def execute(connection, sql: str, params: list) -> list[tuple]:
 
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, binary=True)
+        cursor.execute(sql, params, prepare=True, binary=True)
         return cursor.fetchall() if cursor.description else []
 
 
@@ -287,7 +287,7 @@ class Together:
             with raw.pipeline():
                 for sql, params, _then in queue:  # a cursor each: each keeps its own rows
                     cursor = psycopg.Cursor(raw)
-                    cursor.execute(sql, params, binary=True)
+                    cursor.execute(sql, params, prepare=True, binary=True)
                     cursors.append(cursor)
             for cursor, (_sql, _params, then) in zip(cursors, queue, strict=True):
                 if then is not None:

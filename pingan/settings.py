@@ -189,6 +189,8 @@ PINGAN_TILE_URL = os.environ.get("PINGAN_TILE_URL", "")
 PINGAN_TILE_ATTRIBUTION = os.environ.get("PINGAN_TILE_ATTRIBUTION", "")
 # The locator re-checks the area table for changes at most this often (seconds).
 PINGAN_LOCATOR_RECHECK_SECONDS = float(os.environ.get("PINGAN_LOCATOR_RECHECK_SECONDS", "5"))
+# How often a process looks whether the triage model file changed (intake asks per case).
+PINGAN_TRIAGE_RECHECK_SECONDS = float(os.environ.get("PINGAN_TRIAGE_RECHECK_SECONDS", "5"))
 # Intakes from concurrent requests are written together, one transaction per batch
 # (cases/groupcommit.py); 0 writes each on its own.
 PINGAN_INTAKE_GROUP_COMMIT = os.environ.get("PINGAN_INTAKE_GROUP_COMMIT", "1") != "0"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,7 +88,8 @@ class KeywordRules:
 
 # ------------------------------------------------------------------ model cache
 _cache_lock = threading.Lock()
-_cache: dict[str, tuple[tuple[int, int], TriageModel | None]] = {}
+# path → (file stamp, model, when the stamp was last read)
+_cache: dict[str, tuple[tuple[int, int], TriageModel | None, float]] = {}
 
 
 def configured_model_path() -> tuple[Path, bool]:
@@ -99,12 +101,18 @@ def configured_model_path() -> tuple[Path, bool]:
 
 def get_model(path: str | Path | None = None) -> TriageModel | None:
     """The model at `path` (default: configured), loaded once and reloaded when the file
-    changes; None, with one warning per file version, when it is missing or corrupt."""
+    changes (its stamp read at most every PINGAN_TRIAGE_RECHECK_SECONDS: intake asks for
+    every case); None, with one warning per file version, when it is missing or corrupt."""
     explicit = path is not None
     if path is None:
         path, explicit = configured_model_path()
-    path = Path(path)
     key = str(path)
+    now = time.monotonic()
+    cached = _cache.get(key)
+    if cached is not None and now - cached[2] < getattr(
+            settings, "PINGAN_TRIAGE_RECHECK_SECONDS", 5.0):
+        return cached[1]
+    path = Path(path)
     try:
         stat = path.stat()
         stamp = (stat.st_mtime_ns, stat.st_size)
@@ -113,6 +121,7 @@ def get_model(path: str | Path | None = None) -> TriageModel | None:
     with _cache_lock:
         cached = _cache.get(key)
         if cached is not None and cached[0] == stamp:
+            _cache[key] = (stamp, cached[1], now)
             return cached[1]
         model: TriageModel | None = None
         if stamp[1] < 0 and not explicit:
@@ -122,7 +131,7 @@ def get_model(path: str | Path | None = None) -> TriageModel | None:
                 model = TriageModel.load(path)
             except TriageModelError as exc:
                 log.warning("%s; using keyword rules", exc)
-        _cache[key] = (stamp, model)
+        _cache[key] = (stamp, model, now)
         return model
 
 

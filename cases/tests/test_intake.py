@@ -124,3 +124,13 @@ def test_similar_open_cases_nearby_are_offered_as_possible_duplicates(first_grid
 def test_case_numbers_run_per_district_and_year(make_case):
     a, b = make_case(), make_case()
     assert int(b.number[-6:]) == int(a.number[-6:]) + 1
+
+
+def test_warm_up_loads_what_intake_keeps_in_memory(demo_org):
+    """`pingan serve` calls it in each worker before requests: the grid locator (and the
+    catalogue, rules and triage model) are in memory afterwards."""
+    from territory import locator
+
+    locator.invalidate_locator()
+    services.warm_up()
+    assert locator._state["locator"] is not None and len(locator._state["locator"]) == 879

@@ -87,6 +87,11 @@ def test_the_configured_model_is_loaded_once_and_reloaded_when_retrained(
     first = service.get_model()
     assert first is not None and service.get_model() is first
     result = propose_category("公司拖欠工资", "拖欠工资", threshold=0.1)
+    # A new file at the path: not looked at within the recheck time, then loaded.
+    path.write_bytes(b"retrained, but broken")
+    assert service.get_model() is first
+    settings.PINGAN_TRIAGE_RECHECK_SECONDS = 0
+    assert service.get_model() is None  # the new file was read (and refused)
     assert result.source == "model"
 
 

@@ -77,7 +77,26 @@ class _Gunicorn(_gunicorn_base()):
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
-    def load(self):
+    def load(self):  # in each worker process, before it takes requests
         from pingan.wsgi import application
 
+        _warm_up()
         return application
+
+
+def _warm_up() -> None:
+    """Intake's in-memory data loaded now rather than by the first requests; a database
+    not reachable yet is not fatal here (requests will load it, or report the error)."""
+    import logging
+
+    from django.db import connections
+
+    from cases.services import warm_up
+
+    try:
+        warm_up()
+    except Exception:  # noqa: BLE001 — the server must start regardless
+        logging.getLogger(__name__).warning("warm-up failed; loading on first use",
+                                            exc_info=True)
+    finally:
+        connections.close_all()  # the worker's threads take their own
