@@ -476,10 +476,23 @@ def run(*, url: str = DEFAULT_URL, requests: int = 2000, concurrency: int = 16,
         say(f"{len(errors)} requests failed, e.g. {errors[0]}")
     load = os.getloadavg()[0]
     say(f"machine: {os.cpu_count()} cores, load average {load:.1f} at the end "
-        "(other processes share the cores: the figures are a floor)")
+        "(other processes share the cores: the figures are a floor); a 10-million-step "
+        f"Python loop takes {python_loop_seconds():.2f} s here (to compare machines)")
     return {"cases_per_s": pipeline.rate, "p99_ms": paced.percentile(99),
             "bare_ratio": pipeline.rate / bare.rate if bare.rate else 0.0,
             "bare_per_s": bare.rate, "errors": float(len(errors))}
+
+
+def python_loop_seconds(steps: int = 10_000_000) -> float:
+    """The best of three timings of a plain Python loop: how fast this machine runs the
+    interpreter now (the machines these figures come from differed up to threefold)."""
+    best = float("inf")
+    for _ in range(3):
+        t0, total = time.perf_counter(), 0
+        for i in range(steps):
+            total += i
+        best = min(best, time.perf_counter() - t0)
+    return best
 
 
 # -- where the time goes -----------------------------------------------------------------------
