@@ -116,7 +116,7 @@ def _upsert(deltas: dict[Key, list[int]], using: str = "default", *,
                + ", ".join([one] * len(deltas)) + _ON_CONFLICT)
         params = [value for k in keys for value in (*k, *deltas[k])]
     if into is not None:
-        into.execute(sql, params)
+        into.execute(sql, params, join=True)  # an upsert returning nothing
     else:
         bulk.execute(connection, sql, params)
 
@@ -169,8 +169,9 @@ def record_intakes(pairs: list, into: bulk.Together) -> None:
     """`record_event` for the intake events of cases being inserted, together: one fact
     each, and the rollups moved by the sum of their contributions in one upsert (cases
     received the same day share their rows, so a batch adds up to few rows). Both
-    statements are added to `into`, the upsert last: the rows every intake shares stay
-    locked for as short a time as can be."""
+    statements are added to `into`, where they travel with the batch's inserts as one
+    statement: the rows every intake shares are locked from then until the commit, the
+    one round trip that follows."""
     made, deltas = [], {}
     for event, case in pairs:
         fact = facts.Fact(case.pk)  # a plain row: no model object is needed to insert it

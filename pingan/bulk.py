@@ -109,13 +109,15 @@ def _plan(model: type[Model], alias: str, with_pk: bool) -> list[tuple]:
 
     plan = []
     for field in _statement(model, alias, with_pk)[0]:
-        target = field.target_field if isinstance(field, m.ForeignKey) else field
+        relation = type(field) is m.ForeignKey  # exactly: a subclass may convert values
+        target = field.target_field if relation else field
         kind = _PLAIN_FIELDS.get(type(target).__name__) \
             if type(target).__module__ == m.fields.__name__ else None
-        if kind in (_DATETIME, _DATE) and (field.auto_now or field.auto_now_add):
-            kind = None  # pre_save sets the time
-        if isinstance(field, m.ForeignKey) and kind is not _SAME_INT:
+        if relation and kind is not _SAME_INT:
             kind = None
+        if kind in (_DATETIME, _DATE) and (getattr(field, "auto_now", False)
+                                           or getattr(field, "auto_now_add", False)):
+            kind = None  # pre_save sets the time
         plan.append((field.attname, kind, field))
     return plan
 
@@ -201,11 +203,13 @@ class Together:
     other databases each runs as it is added. Inside the caller's transaction; errors are
     Django's. A statement's rows go to its `then` once it has run.
 
-    On PostgreSQL, statements in a row that return nothing (inserts whose objects have
-    their ids, an upsert) travel as one statement, `WITH w0 AS (…), w1 AS (…) …`: the
-    driver's and the server's work per statement is then paid once. PostgreSQL runs such
-    parts on one snapshot, in no set order: they must not touch the same rows (foreign keys
-    between them are checked at commit, as Django declares them deferred).
+    On PostgreSQL, statements in a row that may join (inserts that return nothing, and
+    statements added with `join=True`) travel as one statement, `WITH w0 AS (…), w1 AS
+    (…) …`: the driver's and the server's work per statement is then paid once. PostgreSQL
+    runs such parts on one snapshot, in no set order: they must be INSERTs or upserts that
+    touch no rows another part touches (foreign keys between them are checked at commit,
+    as Django declares them deferred). A SELECT, SET, or a statement that is itself a
+    `WITH`, must not join.
 
     The usual use is two rounds: the first takes numbers and ids (`give_ids`, one statement
     for every model), the second inserts parents and children together."""
@@ -213,18 +217,25 @@ class Together:
     def __init__(self, using: str = "default"):
         self.connection = connections[using]
         self.queued = self.connection.vendor == "postgresql"
-        self._queue: list[tuple[str, list, Callable | None]] = []
+        # (text, parameters, what takes its rows, whether it may join its neighbours)
+        self._queue: list[tuple[str, list, Callable | None, bool]] = []
         self._done: list[Callable[[], None]] = []
         self._ids: list[tuple[list[Model], str]] = []
 
     def execute(self, sql: str, params: list,
-                then: Callable[[list[tuple]], None] | None = None) -> None:
+                then: Callable[[list[tuple]], None] | None = None, *,
+                join: bool = False) -> None:
+        """Add a statement; its rows go to `then`. `join`: an INSERT (or upsert) that returns
+        nothing and touches no rows another statement of the round touches, so it may
+        travel with its neighbours in one `WITH` statement (see the class)."""
+        if join and then is not None:
+            raise ValueError("a statement whose rows are wanted cannot join others")
         if not self.queued:
             rows = execute(self.connection, sql, params)
             if then is not None:
                 then(rows)
             return
-        self._queue.append((sql, params, then))
+        self._queue.append((sql, params, then, join))
 
     def insert(self, objs: list[Model], *, returning: bool = True) -> None:
         """Insert `objs` (all of one model). Those without a primary key get theirs when
@@ -240,7 +251,7 @@ class Together:
             return
         sql, params, then, done = _insert_statement(objs, self.connection,
                                                     returning=returning)
-        self._queue.append((sql, params, then))
+        self._queue.append((sql, params, then, then is None))
         self._done.append(done)
 
     def insert_rows(self, model: type[Model], rows: list[list]) -> None:
@@ -257,7 +268,7 @@ class Together:
         _fields, sql = _statement(model, self.connection.alias, True)
         self._queue.append((sql, [json.dumps([[_plain(v) for v in row] for row in rows],
                                              ensure_ascii=False, allow_nan=False,
-                                             separators=(",", ":"))], None))
+                                             separators=(",", ":"))], None, True))
 
     def give_ids(self, objs: list[Model]) -> None:
         """On PostgreSQL, take primary keys for `objs` (of one model, with an identity key)
@@ -285,18 +296,18 @@ class Together:
             raw = connection.connection
             cursors = []
             with raw.pipeline():
-                for sql, params, _then in queue:  # a cursor each: each keeps its own rows
+                for sql, params, _then, _join in queue:  # a cursor each: each keeps its own rows
                     cursor = psycopg.Cursor(raw)
                     cursor.execute(sql, params, prepare=True, binary=True)
                     cursors.append(cursor)
-            for cursor, (_sql, _params, then) in zip(cursors, queue, strict=True):
+            for cursor, (_sql, _params, then, _join) in zip(cursors, queue, strict=True):
                 if then is not None:
                     then(cursor.fetchall() if cursor.description else [])
                 cursor.close()
         for step in done:
             step()
 
-    def _ids_statement(self) -> tuple[str, list, Callable]:
+    def _ids_statement(self) -> tuple[str, list, Callable, bool]:
         wanted, self._ids = self._ids, []
 
         def then(rows: list[tuple]) -> None:
@@ -309,7 +320,7 @@ class Together:
                     setattr(obj, pk.attname, value)
 
         asked = [{"k": k, "seq": seq, "n": len(objs)} for k, (objs, seq) in enumerate(wanted)]
-        return (_IDS_SQL, [json.dumps(asked)], then)
+        return (_IDS_SQL, [json.dumps(asked)], then, False)
 
 
 # Keys from several sequences in one statement: (which request, a new key) per row.
@@ -319,7 +330,8 @@ _IDS_SQL = ("SELECT t.k, nextval(t.seq::regclass) "
 
 
 def _write_only_together(queue: list[tuple]) -> list[tuple]:
-    """Each run of statements that return nothing made into one (see `Together`)."""
+    """Each run of statements that may join their neighbours made into one (see
+    `Together`); the others keep their place."""
     out: list[tuple] = []
     run: list[tuple] = []
 
@@ -327,13 +339,14 @@ def _write_only_together(queue: list[tuple]) -> list[tuple]:
         if len(run) == 1:
             out.append(run[0])
         elif run:
-            parts = ", ".join(f"w{i} AS ({sql})" for i, (sql, _p, _t) in enumerate(run[:-1]))
+            parts = ", ".join(f"w{i} AS ({statement[0]})"
+                              for i, statement in enumerate(run[:-1]))
             out.append((f"WITH {parts} {run[-1][0]}",
-                        [p for _sql, params, _t in run for p in params], None))
+                        [p for statement in run for p in statement[1]], None, False))
         run.clear()
 
     for statement in queue:
-        if statement[2] is None:
+        if statement[3]:
             run.append(statement)
         else:
             flush()

@@ -198,9 +198,21 @@ def test_a_statement_that_returns_rows_keeps_its_place_among_writes(make_case):
     together.execute(f"SELECT count(*) FROM {Case._meta.db_table} WHERE number LIKE %s",
                      ["T-w%"], then=seen.append)
     together.insert([_unsaved_like(model, "T-w2")], returning=False)
+    # A statement not marked to join runs on its own (an UPDATE of a row the inserts
+    # around it do not touch), and in its place.
+    together.execute(f"UPDATE {Case._meta.db_table} SET version = version + 1 WHERE id = %s",
+                     [model.pk])
+    together.insert([_unsaved_like(model, "T-w3")], returning=False)
+    if together.queued:
+        # insert; select; insert; update; insert: no two joinable statements in a row
+        assert len(bulk._write_only_together(list(together._queue))) == 5
     together.send()
     assert seen == [[(1,)]]  # after the first insert, before the second
-    assert Case.objects.filter(number__startswith="T-w").count() == 2
+    assert Case.objects.filter(number__startswith="T-w").count() == 3
+    model.refresh_from_db()
+    assert model.version == 2
+    with pytest.raises(ValueError, match="cannot join"):
+        together.execute("SELECT 1", [], then=seen.append, join=True)
 
 
 @pytest.mark.django_db

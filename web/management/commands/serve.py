@@ -46,6 +46,9 @@ class Command(BaseCommand):
             "worker_class": "gthread",
             "threads": options["threads"],
             "keepalive": 5,
+            # A worker loads intake's data before it reports alive (`_warm_up`): seconds on
+            # a slow disk, more than gunicorn's default 30 s with many workers starting.
+            "timeout": 120,
             "loglevel": "warning",
         }).run()
 
