@@ -302,11 +302,12 @@ def warm_up() -> None:
     the triage model and its libraries) before a server process takes requests: otherwise
     its first intakes wait for them (importing scikit-learn alone takes seconds)."""
     from territory.locator import get_locator
+    from triage.service import get_model
 
     get_locator()
     reference.catalogue()
     reference.routing_rules()
-    classify.propose("", "")
+    get_model()
 
 
 # Known codes, as sets (an enum's `values` builds a new list with labels on every call).

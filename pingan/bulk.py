@@ -65,8 +65,7 @@ def _insert_statement(objs: list[Model], connection, *, returning: bool = True
     _fields, sql = _statement(model, connection.alias, given, returning)
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
-    rows = _rows(objs, _plan(model, connection.alias, given), connection)
-    params = [json.dumps(rows, ensure_ascii=False, allow_nan=False, separators=(",", ":"))]
+    params = [_json_rows(_rows(objs, _plan(model, connection.alias, given), connection))]
     pk = model._meta.pk
 
     def then(rows: list[tuple]) -> None:
@@ -153,6 +152,11 @@ def _rows(objs: list[Model], plan: list[tuple], connection) -> list[list]:
             row.append(_plain(field.get_db_prep_save(field.pre_save(obj, True), connection)))
         rows.append(row)
     return rows
+
+
+def _json_rows(rows: list[list]) -> str:
+    """Rows of JSON-ready values as the one parameter of an INSERT from `_statement`."""
+    return json.dumps(rows, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 def _plain(value):
@@ -251,7 +255,7 @@ class Together:
             return
         sql, params, then, done = _insert_statement(objs, self.connection,
                                                     returning=returning)
-        self._queue.append((sql, params, then, then is None))
+        self.execute(sql, params, then, join=then is None)
         self._done.append(done)
 
     def insert_rows(self, model: type[Model], rows: list[list]) -> None:
@@ -266,9 +270,7 @@ class Together:
                 [model(**dict(zip(names, row, strict=True))) for row in rows])
             return
         _fields, sql = _statement(model, self.connection.alias, True)
-        self._queue.append((sql, [json.dumps([[_plain(v) for v in row] for row in rows],
-                                             ensure_ascii=False, allow_nan=False,
-                                             separators=(",", ":"))], None, True))
+        self.execute(sql, [_json_rows([[_plain(v) for v in row] for row in rows])], join=True)
 
     def give_ids(self, objs: list[Model]) -> None:
         """On PostgreSQL, take primary keys for `objs` (of one model, with an identity key)
@@ -289,7 +291,7 @@ class Together:
             return
         import psycopg
 
-        queue = _write_only_together(queue)
+        queue = _joined(queue)
         connection = self.connection
         connection.ensure_connection()
         with connection.wrap_database_errors:
@@ -329,7 +331,7 @@ _IDS_SQL = ("SELECT t.k, nextval(t.seq::regclass) "
             "generate_series(1, t.n)")
 
 
-def _write_only_together(queue: list[tuple]) -> list[tuple]:
+def _joined(queue: list[tuple]) -> list[tuple]:
     """Each run of statements that may join their neighbours made into one (see
     `Together`); the others keep their place."""
     out: list[tuple] = []

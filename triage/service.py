@@ -109,8 +109,7 @@ def get_model(path: str | Path | None = None) -> TriageModel | None:
     key = str(path)
     now = time.monotonic()
     cached = _cache.get(key)
-    if cached is not None and now - cached[2] < getattr(
-            settings, "PINGAN_TRIAGE_RECHECK_SECONDS", 5.0):
+    if cached is not None and now - cached[2] < settings.PINGAN_TRIAGE_RECHECK_SECONDS:
         return cached[1]
     path = Path(path)
     try:

@@ -178,7 +178,7 @@ def test_one_round_gives_ids_of_several_models_and_writes_them_as_one_statement(
     notices = [Notification(unit=model.owner_unit, case=c, subject=c.number) for c in cases]
     rest.insert(notices, returning=False)
     if rest.queued:  # PostgreSQL: the three inserts travel as one statement
-        assert len(bulk._write_only_together(list(rest._queue))) == 1
+        assert len(bulk._joined(list(rest._queue))) == 1
     rest.send()
     assert set(Case.objects.filter(number__startswith="T-r").values_list("pk", flat=True)) \
         == {c.pk for c in cases}
@@ -205,7 +205,7 @@ def test_a_statement_that_returns_rows_keeps_its_place_among_writes(make_case):
     together.insert([_unsaved_like(model, "T-w3")], returning=False)
     if together.queued:
         # insert; select; insert; update; insert: no two joinable statements in a row
-        assert len(bulk._write_only_together(list(together._queue))) == 5
+        assert len(bulk._joined(list(together._queue))) == 5
     together.send()
     assert seen == [[(1,)]]  # after the first insert, before the second
     assert Case.objects.filter(number__startswith="T-w").count() == 3
