@@ -1,13 +1,14 @@
 """Configuration of venues, zones, exits, sensors and responders in Django's admin.
 
 Every save or delete of a venue's layout tells the live processes to rebuild their
-estimators (crowd.services.mark_layout_changed). Readings, snapshots and alerts are
-records, shown read-only."""
+estimators (crowd.services.mark_layout_changed). Readings, zone states, alerts and
+dispatches are records of events (an alert may open a case): they are not in the admin
+(decision 005) and are read on the crowd board."""
 
 from django.contrib import admin
 
 from crowd import services
-from crowd.models import Alert, Dispatch, Exit, Responder, Sensor, Venue, Zone
+from crowd.models import Exit, Responder, Sensor, Venue, Zone
 
 
 class LayoutAdmin(admin.ModelAdmin):
@@ -74,40 +75,3 @@ class ResponderAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status", "mobility"]
     search_fields = ["code", "name"]
     raw_id_fields = ["area", "unit"]
-
-
-class RecordAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Alert)
-class AlertAdmin(RecordAdmin):
-    list_display = [
-        "raised_at",
-        "venue",
-        "zone",
-        "kind",
-        "level",
-        "acknowledged_at",
-        "cleared_at",
-        "case",
-    ]
-    list_filter = ["venue", "kind", "level"]
-    date_hierarchy = "raised_at"
-
-
-@admin.register(Dispatch)
-class DispatchAdmin(RecordAdmin):
-    list_display = [
-        "dispatched_at",
-        "responder",
-        "alert",
-        "acknowledged_at",
-        "on_scene_at",
-        "cleared_at",
-    ]
-    list_filter = ["venue"]

@@ -39,3 +39,22 @@ class Role(models.TextChoices):
     PETITION_OFFICER = "petition_officer", _("Petition officer")
     CROWD_OPERATOR = "crowd_operator", _("Crowd operator")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # Reads the audit trail of its territory and nothing else: no case, no unmasking
+    # (a leader unmasks, so a leader reading only the trail of their own unmasks is weak).
+    AUDITOR = "auditor", _("Auditor")
+
+
+class AccessAction(models.TextChoices):
+    UNIT_CREATED = "unit_created", _("Unit created")
+    UNIT_CHANGED = "unit_changed", _("Unit changed")
+    UNIT_DEACTIVATED = "unit_deactivated", _("Unit deactivated")
+    UNIT_DELETED = "unit_deleted", _("Unit deleted")
+    MEMBERSHIP_GRANTED = "membership_granted", _("Membership granted")
+    MEMBERSHIP_CHANGED = "membership_changed", _("Membership changed")
+    MEMBERSHIP_REVOKED = "membership_revoked", _("Membership revoked")
+    PERSON_CREATED = "person_created", _("Person created")
+    PERSON_CHANGED = "person_changed", _("Person changed")
+    PERSON_DELETED = "person_deleted", _("Person deleted")
+    USER_CREATED = "user_created", _("Login created")
+    USER_CHANGED = "user_changed", _("Login's rights changed")
+    USER_DELETED = "user_deleted", _("Login deleted")

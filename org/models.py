@@ -3,9 +3,10 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from org.choices import Role, UnitKind
+from org.choices import AccessAction, Role, UnitKind
 
 
 class Unit(models.Model):
@@ -110,3 +111,39 @@ class Generation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.stamp}"
+
+
+class AccessChange(models.Model):
+    """Audit row for every change of who may see what: units, memberships, people and logins'
+    rights — who changed it, when, the state before and after, and the area concerned."""
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    actor_label = models.CharField(_("changed by"), max_length=100, blank=True)
+    action = models.CharField(_("change"), max_length=30, choices=AccessAction.choices)
+    subject_label = models.CharField(_("concerning"), max_length=200)
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The area the change concerns (a membership's scope, a unit's area); when a change
+    # moves it, the area before too, so both territories' auditors see it.
+    area_code = models.CharField(_("area code"), max_length=15, db_index=True)
+    previous_area_code = models.CharField(max_length=15, blank=True)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("access change")
+        verbose_name_plural = _("access changes")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.subject_label}"

@@ -17,6 +17,7 @@ urlpatterns += i18n_patterns(
     path("report/", include("cases.public_urls")),
     path("crowd/", include("crowd.urls")),
     path("measures/", include("measures.urls")),
+    path("audit/", include("org.urls")),
     path("", include("web.urls")),
     prefix_default_language=False,
 )

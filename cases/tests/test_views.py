@@ -568,17 +568,16 @@ def test_the_pages_are_chinese_by_default_and_english_under_en(login, make_case)
 
 
 # -- the Django admin -------------------------------------------------------------------------------
-def test_the_admin_configures_the_catalogue_and_only_shows_cases(login, make_case):
+def test_the_admin_configures_the_catalogue_and_holds_no_case(login, make_case):
     case = make_case(parties=[{"name": "王小明", "phone": "13812341234"}])
     client = login("admin")
-    for model in ["casetype", "category", "routingrule", "case", "caseevent", "notification"]:
+    for model in ["casetype", "category", "routingrule"]:
         assert client.get(reverse(f"admin:cases_{model}_changelist")).status_code == 200, model
-    page = client.get(reverse("admin:cases_case_change", args=[case.pk])).content.decode()
-    assert "138****1234" in page and "13812341234" not in page
-    assert client.get(reverse("admin:cases_case_add")).status_code == 403
-    response = client.post(reverse("admin:cases_case_change", args=[case.pk]),
-                           {"status": "closed"})
-    assert response.status_code == 403
+    for model in ["case", "caseevent", "notification"]:
+        assert client.get(f"/admin/cases/{model}/").status_code == 404, model
+    assert client.get(f"/admin/cases/case/{case.pk}/change/").status_code == 404
+    response = client.post(f"/admin/cases/case/{case.pk}/change/", {"status": "closed"})
+    assert response.status_code == 404
     case.refresh_from_db()
     assert case.status == Status.RECEIVED
     category = client.get(reverse("admin:cases_category_change", args=[case.category_id]))
