@@ -80,7 +80,7 @@ def create_unit(*, actor, unit: Unit) -> Unit:
 
 def update_unit(*, actor, unit: Unit, **changes) -> Unit:
     with transaction.atomic():
-        locked = Unit.objects.select_for_update().select_related("area", "parent").get(
+        locked = Unit.objects.select_for_update(of=("self",)).select_related("area", "parent").get(
             pk=unit.pk)
         before = unit_state(locked)
         _apply(locked, changes, UNIT_FIELDS)
@@ -101,7 +101,7 @@ def deactivate_unit(*, actor, unit: Unit) -> Unit:
 def delete_unit(*, actor, unit: Unit) -> None:
     """Delete a unit and (by cascade) its memberships: one row for each of them too."""
     with transaction.atomic():
-        locked = Unit.objects.select_for_update().select_related("area").get(pk=unit.pk)
+        locked = Unit.objects.select_for_update(of=("self",)).select_related("area").get(pk=unit.pk)
         for m in list(locked.memberships.select_related("person__user", "unit", "scope")):
             _revoked(actor, m, deleted=True)
         _record(actor=actor, action=AccessAction.UNIT_DELETED, subject=locked.name,
@@ -117,7 +117,7 @@ def _membership_subject(m: Membership) -> str:
 def grant_membership(*, actor, membership: Membership) -> Membership:
     """Save a new (unsaved) membership: a person gets a role in a unit over a scope."""
     with transaction.atomic():
-        Person.objects.select_for_update().filter(pk=membership.person_id).first()
+        Person.objects.select_for_update(of=("self",)).filter(pk=membership.person_id).first()
         membership.full_clean()
         membership.save()
         _record(actor=actor, action=AccessAction.MEMBERSHIP_GRANTED,
@@ -131,7 +131,7 @@ def change_membership(*, actor, membership: Membership, **changes) -> Membership
     """Change a membership's role, unit, scope, person or active flag (activating one is a
     grant, deactivating it a revocation)."""
     with transaction.atomic():
-        locked = Membership.objects.select_for_update().select_related(
+        locked = Membership.objects.select_for_update(of=("self",)).select_related(
             "person__user", "unit", "scope").get(pk=membership.pk)
         before = membership_state(locked)
         _apply(locked, changes, MEMBERSHIP_FIELDS)
@@ -161,7 +161,7 @@ def revoke_membership(*, actor, membership: Membership, delete: bool = False) ->
         change_membership(actor=actor, membership=membership, is_active=False)
         return
     with transaction.atomic():
-        locked = Membership.objects.select_for_update().select_related(
+        locked = Membership.objects.select_for_update(of=("self",)).select_related(
             "person__user", "unit", "scope").get(pk=membership.pk)
         _revoked(actor, locked, deleted=True)
         locked.delete()
@@ -189,7 +189,7 @@ def update_person(*, actor, person: Person, **changes) -> Person:
     """Change a person's name, login link or active flag (an inactive person's memberships
     grant nothing: org/access.py)."""
     with transaction.atomic():
-        locked = Person.objects.select_for_update().select_related("user").get(pk=person.pk)
+        locked = Person.objects.select_for_update(of=("self",)).select_related("user").get(pk=person.pk)
         before = person_state(locked)
         _apply(locked, changes, PERSON_FIELDS)
         after = person_state(locked)
@@ -201,7 +201,7 @@ def update_person(*, actor, person: Person, **changes) -> Person:
 
 def delete_person(*, actor, person: Person) -> None:
     with transaction.atomic():
-        locked = Person.objects.select_for_update().select_related("user").get(pk=person.pk)
+        locked = Person.objects.select_for_update(of=("self",)).select_related("user").get(pk=person.pk)
         for m in list(locked.memberships.select_related("person__user", "unit", "scope")):
             _revoked(actor, m, deleted=True)
         _record(actor=actor, action=AccessAction.PERSON_DELETED, subject=locked.name,
@@ -215,7 +215,7 @@ def lock_user_state(user_pk: int | None) -> dict:
     if user_pk is None:
         return {}
     User = get_user_model()
-    stored = User.objects.select_for_update().filter(pk=user_pk).first()
+    stored = User.objects.select_for_update(of=("self",)).filter(pk=user_pk).first()
     return user_state(stored) if stored is not None else {}
 
 

@@ -112,6 +112,8 @@ def test_the_export_opens_and_holds_the_readers_rows(client, users, trail):
 def test_the_nav_links_to_the_audit_for_its_readers_only(client, users):
     client.force_login(users["leader"])
     assert reverse("org:audit") in client.get(reverse("cases:list")).content.decode()
+    assert "审计记录" in client.get(reverse("org:audit")).content.decode()
+    assert "Audit trail" in client.get("/en" + reverse("org:audit")).content.decode()
     client.force_login(users["handler"])
     assert reverse("org:audit") not in client.get(reverse("cases:list")).content.decode()
 
