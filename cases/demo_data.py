@@ -712,11 +712,10 @@ class _Actors:
                                               role=Role.GRID_WORKER).values_list(
                 "scope__code", flat=True).first()
             self.grid_of_gridworker = scope or ""
-        self.system = User.objects.filter(username=DEMO_USERNAME).first()
-        if self.system is None:
-            self.system = User(username=DEMO_USERNAME, is_superuser=True, is_active=True)
-            self.system.set_unusable_password()
-            self.system.save()
+        self.system = self._system_user(DEMO_USERNAME)
+        self.unit_of = dict(Membership.objects.filter(
+            person__user__in=list(users.values()), is_active=True)
+            .values_list("person__user_id", "unit_id"))
         self.handlers: dict[int, object] = {}
         for unit_id, user in (Membership.objects.filter(
                 role__in=[Role.HANDLER, Role.GRID_WORKER], is_active=True,
@@ -725,16 +724,35 @@ class _Actors:
             self.handlers.setdefault(unit_id, User.objects.get(pk=user))
         self.units = {u.code: u for u in Unit.objects.filter(is_active=True)}
 
+    @staticmethod
+    def _system_user(username: str):
+        User = get_user_model()
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, is_superuser=True, is_active=True)
+            user.set_unusable_password()
+            user.save()
+        return user
+
     def handler(self, unit_id: int | None):
         return self.handlers.get(unit_id, self.system)
+
+    def other_than(self, owner: int | None, *candidates):
+        """The first candidate that neither works for the unit that resolved the case nor
+        resolved it: verification and ratings come from someone else."""
+        resolver = self.handler(owner)
+        for user in candidates:
+            if user is not None and user != resolver and self.unit_of.get(user.pk) != owner:
+                return user
+        return self.system
 
     def dispatch(self, case: PlannedCase):
         return self.petition if case.case_type == "petition" else self.dispatcher
 
-    def verifier(self, case: PlannedCase):
+    def verifier(self, case: PlannedCase, owner: int | None):
         if self.gridworker is not None and case.grid == self.grid_of_gridworker:
-            return self.gridworker
-        return self.dispatcher
+            return self.other_than(owner, self.gridworker, self.dispatcher)
+        return self.other_than(owner, self.dispatcher)
 
     def intake(self, case: PlannedCase):
         if case.channel == Channel.GRID_WORKER and case.grid == self.grid_of_gridworker:
@@ -826,18 +844,20 @@ class _Player:
                 done = s.resolve_case(pk, actor=a.handler(owner), outcome=kw["outcome"],
                                       reason=kw["reason"], at=at)
             case "verify":
-                done = s.verify_case(pk, actor=a.verifier(case), at=at)
+                done = s.verify_case(pk, actor=a.verifier(case, owner), at=at)
             case "verify_failed":
-                done = s.verify_case(pk, actor=a.verifier(case), passed=False,
+                done = s.verify_case(pk, actor=a.verifier(case, owner), passed=False,
                                      reason=kw["reason"], at=at)
             case "rate" if kw["method"] == "online":
                 done = s.rate_case(pk, rating=kw["rating"], public_code=st["code"],
                                    method=FeedbackMethod.ONLINE, at=at)
             case "rate":
-                done = s.rate_case(pk, actor=a.clerk, rating=kw["rating"],
+                done = s.rate_case(pk, actor=a.other_than(owner, a.clerk, a.petition),
+                                   rating=kw["rating"],
                                    method=FeedbackMethod.CALL, at=at)
             case "contact_failed":
-                done = s.record_contact_failed(pk, actor=a.clerk, reason=kw["reason"], at=at)
+                done = s.record_contact_failed(pk, actor=a.other_than(owner, a.clerk, a.petition),
+                                               reason=kw["reason"], at=at)
             case "close":
                 done = s.close_case(pk, actor=a.dispatcher, at=at)
             case "reopen":

@@ -7,10 +7,11 @@ apply, so a page never offers an action the service would refuse for role or sta
 
 from __future__ import annotations
 
-from cases.choices import Rating
+from cases.choices import EventKind, Rating, Status
 from cases.models import Case
+from cases.selectors import case_type_codes, user_unit_ids, working_unit_ids
 from cases.workflow import TRANSITIONS, Transition
-from org import access
+from org import access, policy
 from org.choices import Role
 from org.models import Membership
 from territory.choices import Level
@@ -18,11 +19,17 @@ from territory.choices import Level
 UNIT_ROLES = frozenset({Role.HANDLER, Role.GRID_WORKER})
 
 
-def working_unit_ids(case: Case) -> set[int]:
-    units = set(case.assignments.filter(ended_at__isnull=True).values_list("unit_id", flat=True))
-    if case.owner_unit_id:
-        units.add(case.owner_unit_id)
-    return units
+def resolved_by(user, case: Case) -> bool:
+    """Whether the user, or a unit of theirs, resolved this case: the lead unit, or the
+    unit and the person of its last resolution."""
+    last = case.events.filter(kind=EventKind.RESOLVE).order_by("-seq") \
+        .values_list("actor_id", "actor_unit_id").first()
+    units = {case.owner_unit_id}
+    if last:
+        if last[0] == user.pk:
+            return True
+        units.add(last[1])
+    return bool(units.intersection(user_unit_ids(user)))
 
 
 def _unit_roles(user, units: set[int]) -> set[str]:
@@ -42,12 +49,17 @@ def may_take_role(user, case: Case, t: Transition, units: set[int] | None = None
     if user is None or not user.is_authenticated:
         return False
     if user.is_superuser:
-        return True
-    held = {r for r in t.roles if access.can_see_code(user, case.area_code, [r])}
+        return True  # every right, the system users of imports and the demo included
+    if t.not_resolver and case.status == Status.RESOLVED and resolved_by(user, case):
+        return False
+    kind = case_type_codes(user).get(case.case_type_id, "")
+    held = {r for r in t.roles if access.can_see_code(user, case.area_code, [r])
+            and policy.allows(r, kind, policy.ACT)}
     if not t.own_unit and held:
         return True
     units = working_unit_ids(case) if units is None else units
-    held_for_unit = bool(_unit_roles(user, units) & set(t.roles))
+    held_for_unit = any(policy.allows(r, kind, policy.ACT, working=True)
+                        for r in _unit_roles(user, units) & set(t.roles))
     if t.own_unit and not held_for_unit and not (held - UNIT_ROLES):
         return False
     return bool(held or held_for_unit)

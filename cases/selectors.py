@@ -8,51 +8,139 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cases.choices import OPEN_STATUSES, DeadlineState, EventKind, Status
 from cases.errors import CaseNotFound
-from cases.models import Case, Notification
-from org import access
+from cases.models import Assignment, Case, CaseEvent, CaseType, Notification
+from org import access, policy
 from org.choices import Role
 from org.models import Membership
 from pingan import bulk
 
 
 def user_unit_ids(user) -> list[int]:
+    return sorted({unit for _role, unit in unit_grants(user)})
+
+
+def unit_grants(user) -> list[tuple[str, int]]:
+    """(role, unit id) of the user's active memberships, read once per user object."""
     if user is None or not user.is_authenticated:
         return []
-    cache = user.__dict__.setdefault("_pingan_units", None)
+    cache = user.__dict__.get("_pingan_unit_grants")
     if cache is None:
         cache = list(
-            Membership.objects.filter(person__user=user, is_active=True, person__is_active=True)
-            .values_list("unit_id", flat=True).distinct()
+            Membership.objects.filter(person__user=user, is_active=True, person__is_active=True,
+                                      unit__is_active=True)
+            .values_list("role", "unit_id").distinct()
         )
-        user.__dict__["_pingan_units"] = cache
+        user.__dict__["_pingan_unit_grants"] = cache
     return cache
 
 
-def visible_cases(user) -> QuerySet[Case]:
-    """Cases inside the user's territory, plus cases their units are assigned to work."""
-    prefixes = access.scope_codes(user)
-    if not prefixes:
+def case_type_codes(user=None) -> dict[int, str]:
+    """Case type id → code (one small read, kept on the user object for its request)."""
+    holder = user.__dict__ if user is not None else {}
+    found = holder.get("_pingan_case_types")
+    if found is None:
+        found = dict(CaseType.objects.values_list("id", "code"))
+        holder["_pingan_case_types"] = found
+    return found
+
+
+def _policy_q(user, right: str = policy.SEE) -> Q | None:
+    """The filter of the cases on which the user holds `right` (org/policy.py), or None
+    when it holds it on every case. Territory grants: (role's prefixes × the case types
+    where the role holds the right); unit grants: the cases the user's units work, of the
+    types where their role there holds it."""
+    types = case_type_codes(user)
+    everything = frozenset(types.values())
+    by_types: dict[frozenset, list[str]] = {}
+    for role in Role.values:
+        prefixes = access.scope_codes(user, [role])
+        if not prefixes:
+            continue
+        allowed = frozenset(c for c in types.values() if policy.allows(role, c, right))
+        if allowed:
+            by_types.setdefault(allowed, []).extend(prefixes)
+    q = Q(pk__in=[])
+    for allowed, prefixes in by_types.items():
+        prefixes = access.minimal_prefixes(prefixes)
+        if access.ALL in prefixes and allowed == everything:
+            return None
+        q |= access.scope_q("area_code", prefixes) & Q(
+            case_type_id__in=sorted(i for i, c in types.items() if c in allowed))
+    units_by_types: dict[frozenset, set[int]] = {}
+    for role, unit in unit_grants(user):
+        allowed = frozenset(c for c in types.values()
+                            if policy.allows(role, c, right, working=True))
+        if allowed:
+            units_by_types.setdefault(allowed, set()).add(unit)
+    for allowed, units in units_by_types.items():
+        ids = sorted(i for i, c in types.items() if c in allowed)
+        working = Assignment.objects.filter(case_id=OuterRef("pk"), unit_id__in=sorted(units),
+                                            ended_at__isnull=True)
+        q |= Q(case_type_id__in=ids) & (Q(owner_unit_id__in=sorted(units)) | Exists(working))
+    return q
+
+
+def visible_cases(user, right: str = policy.SEE) -> QuerySet[Case]:
+    """The cases the user may see (or hold another right on): in the territory of a role
+    that holds the right on the case's type, or worked by one of the user's units where
+    the role there holds it (org/policy.py)."""
+    if user is None or not user.is_authenticated or not user.is_active:
         return Case.objects.none()
-    q = access.scope_q("area_code", prefixes)
-    units = user_unit_ids(user)
-    if units and access.ALL not in prefixes:
-        q |= Q(assignments__unit_id__in=units, assignments__ended_at__isnull=True)
-        return Case.objects.filter(q).distinct()
+    if user.is_superuser:
+        return Case.objects.all()
+    q = _policy_q(user, right)
+    if q is None:
+        return Case.objects.all()
     return Case.objects.filter(q)
 
 
+def holds(user, case: Case, right: str) -> bool:
+    """Whether the user holds `right` (org/policy.py) on this one case."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    code = case_type_codes(user).get(case.case_type_id, "")
+    if any(policy.allows(role, code, right)
+           for role in Role.values if access.can_see_code(user, case.area_code, [role])):
+        return True
+    working = working_unit_ids(case)
+    return any(unit in working and policy.allows(role, code, right, working=True)
+               for role, unit in unit_grants(user))
+
+
+def working_unit_ids(case: Case) -> set[int]:
+    """The lead unit and every unit with an active assignment on the case."""
+    units = set(case.assignments.filter(ended_at__isnull=True).values_list("unit_id", flat=True))
+    if case.owner_unit_id:
+        units.add(case.owner_unit_id)
+    return units
+
+
 def visible_among(user, cases: list[Case]) -> set[int]:
-    """The ids of those of `cases` (with their area codes) that `visible_cases` would give:
-    the territory checked in memory, the database asked only about the rest."""
-    prefixes = access.scope_codes(user)
-    seen = {c.pk for c in cases if any(c.area_code.startswith(p) for p in prefixes)}
+    """The ids of those of `cases` that `visible_cases` would give: the territory and the
+    type checked in memory where the case's type is known, the database asked the rest."""
+    if user is None or not user.is_authenticated or not user.is_active or not cases:
+        return set()
+    if user.is_superuser:
+        return {c.pk for c in cases}
+    types = case_type_codes(user)
+    roles = [(role, access.scope_codes(user, [role])) for role in Role.values]
+    seen = set()
+    for c in cases:
+        code = types.get(c.case_type_id) if c.case_type_id else None
+        if code is not None and any(
+                policy.allows(role, code, policy.SEE)
+                and any(c.area_code.startswith(p) for p in prefixes)
+                for role, prefixes in roles if prefixes):
+            seen.add(c.pk)
     rest = [c.pk for c in cases if c.pk not in seen]
-    if rest and prefixes:
+    if rest:
         seen |= set(visible_cases(user).filter(pk__in=rest).values_list("pk", flat=True))
     return seen
 
@@ -107,7 +195,11 @@ def inbox(user) -> dict[str, QuerySet[Case]]:
             status__in=[Status.ASSIGNED, Status.IN_PROGRESS], owner_unit_id__in=units
         )
     if roles & {Role.GRID_WORKER, Role.HANDLER}:
-        boxes["to_verify"] = visible.filter(status=Status.RESOLVED, verified_at__isnull=True)
+        # Never a resolution of one's own unit, nor one's own (issue 12, hole 4).
+        own = CaseEvent.objects.filter(case_id=OuterRef("pk"), kind=EventKind.RESOLVE,
+                                       actor=user)
+        boxes["to_verify"] = visible.filter(status=Status.RESOLVED, verified_at__isnull=True) \
+            .exclude(owner_unit_id__in=units).exclude(Exists(own))
     if Role.LEADER in roles:
         boxes["overdue"] = visible.filter(
             status__in=OPEN_STATUSES, deadline_state=DeadlineState.OVERDUE

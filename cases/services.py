@@ -64,7 +64,7 @@ from cases.models import (
 )
 from cases.workflow import TRANSITIONS, Transition
 from measures.rollups import record_event, record_intakes
-from org import access
+from org import access, policy
 from org.choices import Role
 from org.models import Membership, Unit
 from pingan import bulk
@@ -515,6 +515,11 @@ def _check_role(case: Case, t: Transition, actor) -> None:
     # The one role rule, shared with the pages and the API that offer actions.
     if permissions.may_take_role(actor, case, t):
         return
+    if t.not_resolver and case.status == Status.RESOLVED and not actor.is_superuser \
+            and permissions.resolved_by(actor, case):
+        raise ActionForbidden(
+            _("the unit that resolved this case may not %s it: someone else checks its work")
+            % t.action, field="actor")
     if t.own_unit:
         raise ActionForbidden(
             _("only a unit working this case may %s it") % t.action, field="actor")
@@ -1091,13 +1096,12 @@ def mark_notifications_read(*, user, ids: list[int] | None = None) -> int:
 
 # -- personal data ----------------------------------------------------------------------------
 PERSONAL_FIELDS = ("name", "phone", "id_number", "email")
-REVEAL_ROLES = (Role.INTAKE_CLERK, Role.DISPATCHER, Role.HANDLER, Role.LEADER,
-                Role.PETITION_OFFICER, Role.GRID_WORKER)
 
 
 def reveal_party(party_id: int, *, actor, reason: str,
                  fields: tuple[str, ...] = PERSONAL_FIELDS) -> dict[str, str]:
-    """Unmask a party's data on purpose, for a role inside its own territory; audited."""
+    """Unmask a party's data on purpose, for a role holding the unmask right on the case's
+    type (org/policy.py: in its territory, or for a unit working the case); audited."""
     if not reason.strip():
         raise CaseInputError({"reason": _("say why you need to see it")})
     if any(f not in PERSONAL_FIELDS for f in fields):
@@ -1105,8 +1109,7 @@ def reveal_party(party_id: int, *, actor, reason: str,
     party = Party.objects.select_related("case").filter(pk=party_id).first()
     if party is None or not selectors.visible_cases(actor).filter(pk=party.case_id).exists():
         raise CaseNotFound(_("no such party in your territory"))
-    if not actor.is_superuser and not access.can_see_code(actor, party.case.area_code,
-                                                          REVEAL_ROLES):
+    if not selectors.holds(actor, party.case, policy.UNMASK):
         raise ActionForbidden(_("your role may not see personal data here"), field="actor")
     with transaction.atomic():
         PersonalDataAccess.objects.create(party=party, user=actor, fields=",".join(fields),

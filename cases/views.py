@@ -33,7 +33,7 @@ from cases.forms import (
 from cases.models import Case, CaseEvent, CaseType
 from cases.permissions import available_actions, working_unit_ids
 from cases.workflow import TRANSITIONS
-from org import access
+from org import access, policy
 from org.models import Unit
 from territory import selectors as territory_selectors
 from territory.choices import Level
@@ -218,8 +218,7 @@ def _detail_context(request, case: Case, *, bound: ActionForm | None = None,
         "action_forms": forms, "duplicates": duplicates,
         "proposal": intake_data.get("proposal"),
         "map_data": map_data,
-        "may_reveal": bool(parties) and (user.is_superuser or access.can_see_code(
-            user, case.area_code, services.REVEAL_ROLES)),
+        "may_reveal": bool(parties) and selectors.holds(user, case, policy.UNMASK),
         "close_blocked": case.status == Status.RESOLVED and "close" not in actions and
         access.can_see_code(user, case.area_code, TRANSITIONS["close"].roles),
     }

@@ -29,6 +29,9 @@ class Transition:
     # Handlers act only for a unit working the case (the lead or a co-handling unit).
     own_unit: bool = False
     needs_reason: bool = False
+    # Never by the unit that resolved the case, nor the person: verification and the
+    # resident's rating feed the figures that unit is judged by (issue 12, hole 4).
+    not_resolver: bool = False
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -45,7 +48,7 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("return", WORKING, S.ACCEPTED, HANDLE, own_unit=True, needs_reason=True),
         Transition("transfer", WORKING, S.ASSIGNED, DISPATCH, needs_reason=True),
         Transition("escalate", frozenset({S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS}), S.ACCEPTED,
-                   DISPATCH | HANDLE, needs_reason=True),
+                   DISPATCH | HANDLE, own_unit=True, needs_reason=True),
         Transition("supervise", OPEN, None, frozenset({R.LEADER}), needs_reason=True),
         Transition("request_extension", WORKING, None, HANDLE, own_unit=True,
                    needs_reason=True),
@@ -55,11 +58,13 @@ TRANSITIONS: dict[str, Transition] = {
                    needs_reason=True),
         Transition("resume", frozenset({S.IN_PROGRESS}), None, HANDLE, own_unit=True),
         Transition("merge", OPEN - {S.RESOLVED}, S.MERGED, DISPATCH, needs_reason=True),
-        Transition("verify", frozenset({S.RESOLVED}), None, VERIFY),
+        Transition("verify", frozenset({S.RESOLVED}), None, VERIFY, not_resolver=True),
         Transition("verify_failed", frozenset({S.RESOLVED}), S.IN_PROGRESS, VERIFY,
-                   needs_reason=True),
-        Transition("rate", frozenset({S.RESOLVED}), None, INTAKE | HANDLE | {R.RESIDENT}),
-        Transition("contact_failed", frozenset({S.RESOLVED}), None, INTAKE | HANDLE),
+                   needs_reason=True, not_resolver=True),
+        Transition("rate", frozenset({S.RESOLVED}), None, INTAKE | HANDLE | {R.RESIDENT},
+                   not_resolver=True),
+        Transition("contact_failed", frozenset({S.RESOLVED}), None, INTAKE | HANDLE,
+                   not_resolver=True),
         Transition("reopen", frozenset({S.RESOLVED, S.CLOSED}), S.IN_PROGRESS, DISPATCH,
                    needs_reason=True),
         Transition("close", frozenset({S.RESOLVED}), S.CLOSED, INTAKE),
