@@ -17,7 +17,9 @@ Idempotency-Key (the retry must give the same case, never a second one), an acti
 after reading the case back shows that it did not happen (one client thread owns each
 case, so a version that moved means the action was written).
 
-Then the server is stopped and the database is checked (`verify`, in a process of its own
+After the load, a sample of the acknowledged intakes is sent again with their keys (as a
+client whose answer was lost does): each must get 200 and the case it made. Then the
+server is stopped and the database is checked (`verify`, in a process of its own
 on the bench database):
 
 - acknowledged: the distinct keys that got a 2xx;
@@ -31,7 +33,9 @@ on the bench database):
 - rollups_equal: the rollups and case facts maintained at write time equal those that
   `measures.rollups.rebuild` folds afresh from the events.
 
-The last line: `acknowledged=… found=… half_written=… rollups_equal=…`.
+The last line: `acknowledged=… found=… half_written=… rollups_equal=…`; the command exits
+non-zero unless found = acknowledged = the intakes sent, half_written = 0, the rollups are
+equal and every replay gave back its case.
 """
 
 from __future__ import annotations
@@ -110,7 +114,7 @@ class Load:
     retries: int = 0  # requests sent again after no answer (or a 5xx)
     refused: Counter = field(default_factory=Counter)  # 4xx answers, by status
     errors: list[str] = field(default_factory=list)
-    in_flight: set[int] = field(default_factory=set)  # threads waiting for an answer now
+    in_flight: dict[int, str] = field(default_factory=dict)  # thread → what it awaits
     lock: threading.Lock = field(default_factory=threading.Lock)
     stop: threading.Event = field(default_factory=threading.Event)
 
@@ -135,7 +139,7 @@ class Client:
         head = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
                 **(headers or {})}
         with self.load.lock:
-            self.load.in_flight.add(self.me)
+            self.load.in_flight[self.me] = _what(method, path)
         try:
             if self.conn is None:
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
@@ -152,7 +156,7 @@ class Client:
             return None
         finally:
             with self.load.lock:
-                self.load.in_flight.discard(self.me)
+                self.load.in_flight.pop(self.me, None)
         try:
             return response.status, json.loads(data) if data else {}
         except ValueError:
@@ -267,19 +271,59 @@ def _refused(load: Load, what: str, number: str, got: tuple[int, dict]) -> None:
 
 
 # -- the server, killed ---------------------------------------------------------------------------
+def _what(method: str, path: str) -> str:
+    if method == "GET":
+        return "read"
+    return "action" if "/actions/" in path else "intake"
+
+
+def _counted(kinds: Counter) -> str:
+    return ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in sorted(kinds.items())) \
+        or "nothing"
+
+
+def _replay(port: int, load: Load, bodies: dict[str, dict], token: str, rng: random.Random,
+            n: int) -> dict:
+    """Send acknowledged intakes again, each with its key: what a client whose answer was
+    lost does. Each must get 200 and the case it made, never a new one."""
+    client = Client(port, load, -1)
+    keys = rng.sample(sorted(load.acknowledged), min(n, len(load.acknowledged)))
+    same = 0
+    for key in keys:
+        status, data = client.persist("POST", "/api/v1/cases", token, bodies[key],
+                                      {"Idempotency-Key": key})
+        if status == 200 and data.get("created") is False and \
+                data["case"]["number"] == load.acknowledged[key]["number"]:
+            same += 1
+        else:
+            load.fail(f"replay of {key}: {status} {json.dumps(data, ensure_ascii=False)[:300]}")
+    return {"sent": len(keys), "same": same}
+
+
 def _kill(server: Server) -> None:
     """SIGKILL to the server's whole process group (master and workers), then wait until
-    none of them is left."""
+    none of them runs (the workers' zombies, their sockets closed, may wait a while for
+    whoever reaps orphans)."""
     pgid = server.process.pid
     os.killpg(pgid, signal.SIGKILL)
     server.process.wait()
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and _group_alive(pgid):
+        time.sleep(0.005)
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether a process of the group still runs (Linux /proc; zombies do not count)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
         try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.02)
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            return True
+    return False
 
 
 def _ticker(load: Load, t0: float, say, every: float = 2.0) -> None:
@@ -296,7 +340,7 @@ def _ticker(load: Load, t0: float, say, every: float = 2.0) -> None:
 # -- the whole check ---------------------------------------------------------------------------
 def run(*, url: str = DEFAULT_URL, intakes: int = 2000, threads: int = 4, kills: int = 2,
         workers: int = 2, server_threads: int = 4, action_share: float = 0.5, port: int = 0,
-        seed: int = 12, say: Callable[[str], None] = print) -> dict:
+        seed: int = 12, replays: int = 100, say: Callable[[str], None] = print) -> dict:
     tokens = prepare_database(url, say)
     port = port or free_port()
     rng = random.Random(seed)
@@ -338,7 +382,7 @@ def run(*, url: str = DEFAULT_URL, intakes: int = 2000, threads: int = 4, kills:
             if not any(w.is_alive() for w in workers_):
                 break
             with load.lock:
-                in_flight = len(load.in_flight)
+                in_flight = Counter(load.in_flight.values())
                 acked = len(load.acknowledged)
             t_kill = time.perf_counter()
             _kill(server)
@@ -347,16 +391,20 @@ def run(*, url: str = DEFAULT_URL, intakes: int = 2000, threads: int = 4, kills:
             server.wait_ready()
             up = time.perf_counter()
             kill_figures.append({"at_s": t_kill - t0, "acknowledged": acked,
-                                 "in_flight": in_flight, "kill_s": dead - t_kill,
+                                 "in_flight": dict(in_flight), "kill_s": dead - t_kill,
                                  "restart_s": up - dead})
             say(f"SIGKILL {n} at {t_kill - t0:.1f} s, {acked} intakes acknowledged, "
-                f"{in_flight} requests in flight: server gone in {(dead - t_kill) * 1000:.0f} "
+                f"in flight: {_counted(in_flight)}; server gone in {(dead - t_kill) * 1000:.0f} "
                 f"ms, a new one answering {up - dead:.1f} s later")
         for w in workers_:
             w.join()
         seconds = time.perf_counter() - t0
         load.stop.set()
         ticker.join()
+        replay = _replay(port, load, dict(bodies), tokens[0], rng, replays)
+        say(f"replay: {replay['sent']} acknowledged intakes sent again with their keys: "
+            f"{replay['same']} answered 200 with the case they had made, "
+            f"{replay['sent'] - replay['same']} otherwise")
     finally:
         load.stop.set()
         server.stop()
@@ -372,9 +420,10 @@ def run(*, url: str = DEFAULT_URL, intakes: int = 2000, threads: int = 4, kills:
     for e in load.errors[:5]:
         say(f"  error: {e}")
     checked = verify(url, load, say)
-    return {**checked, "seconds": seconds, "kills": kill_figures,
+    return {**checked, "intakes": intakes, "seconds": seconds, "kills": kill_figures,
             "actions": len(load.actions), "retries": load.retries,
             "replayed": load.replayed, "client_errors": len(load.errors),
+            "replays": replay["sent"], "replays_same": replay["same"],
             "intakes_per_s": len(load.acknowledged) / seconds}
 
 
@@ -512,7 +561,9 @@ def last_line(figures: dict) -> str:
 
 def passed(figures: dict) -> bool:
     return (figures["found"] == figures["acknowledged"] and figures["half_written"] == 0
-            and figures["rollups_equal"] and figures["acknowledged"] > 0)
+            and figures["rollups_equal"] and figures["acknowledged"] > 0
+            and figures["replays_same"] == figures["replays"]
+            and figures["acknowledged"] == figures["intakes"])
 
 
 if __name__ == "__main__":  # python -m bench.crash verify FILE (run by `pingan bench crash`)
