@@ -381,6 +381,12 @@ def run(*, url: str = DEFAULT_URL, intakes: int = 2000, threads: int = 4, kills:
                 time.sleep(0.005)
             if not any(w.is_alive() for w in workers_):
                 break
+            # Aim at an intake on its way (validated, located, … or in its group commit):
+            # once one is in flight, a random part of an intake's time later.
+            waited = time.monotonic() + 2
+            while "intake" not in load.in_flight.values() and time.monotonic() < waited:
+                time.sleep(0.001)
+            time.sleep(rng.uniform(0, 0.04))
             with load.lock:
                 in_flight = Counter(load.in_flight.values())
                 acked = len(load.acknowledged)
