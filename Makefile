@@ -23,9 +23,9 @@ bench: install
 	$(BIN)/pingan bench locate --grids 86000
 	$(BIN)/pingan bench crowd
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
-		$(BIN)/pingan bench intake; \
+		$(BIN)/pingan bench intake && $(BIN)/pingan bench crash; \
 	else \
-		echo "no PostgreSQL on 127.0.0.1:5432: pingan bench intake skipped"; \
+		echo "no PostgreSQL on 127.0.0.1:5432: pingan bench intake and crash skipped"; \
 	fi
 
 lint: install

@@ -1,5 +1,7 @@
 """`pingan bench <name>`: benchmarks that print figures (they are not tests)."""
 
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -46,6 +48,23 @@ class Command(BaseCommand):
         intake.add_argument("--seed", type=int, default=311)
         intake.add_argument("--profile", type=int, default=0, metavar="N", help=_(
             "afterwards, profile N intakes in one process and say where the time goes"))
+        crash = sub.add_parser("crash", help=_(
+            "intakes and actions over HTTP on PostgreSQL, the server killed with SIGKILL "
+            "mid-run and restarted: is every acknowledged write there, whole?"))
+        crash.add_argument("--database-url", default="", help=_(
+            "PostgreSQL URL of the bench database (created if missing; default "
+            "postgresql://postgres@127.0.0.1:5432/pingan_bench_crash)"))
+        crash.add_argument("--intakes", type=int, default=2000, help=_("intakes in all"))
+        crash.add_argument("--threads", type=int, default=4, help=_("client threads"))
+        crash.add_argument("--kills", type=int, default=2,
+                           help=_("times the server is killed during the load"))
+        crash.add_argument("--actions", type=float, default=0.5, help=_(
+            "share of the acknowledged cases a dispatcher then acts on"))
+        crash.add_argument("--workers", type=int, default=2, help=_("server processes"))
+        crash.add_argument("--server-threads", type=int, default=4,
+                           help=_("threads per server process"))
+        crash.add_argument("--port", type=int, default=0)
+        crash.add_argument("--seed", type=int, default=12)
         crowd = sub.add_parser("crowd", help=_("crowd readings to alerts on the live stream"))
         crowd.add_argument("--zones", type=int, default=500)
         crowd.add_argument("--positions", type=int, default=200_000)
@@ -86,6 +105,25 @@ class Command(BaseCommand):
                 f"cases_per_s={figures['cases_per_s']:.0f} p99_ms={figures['p99_ms']:.0f} "
                 f"bare_ratio={figures['bare_ratio']:.2f}"
             )
+            return
+        if options["name"] == "crash":
+            from bench.crash import DEFAULT_URL, last_line, passed
+            from bench.crash import run as run_crash
+
+            if options["intakes"] < 10 or options["threads"] < 1 or options["kills"] < 1 \
+                    or not 0 <= options["actions"] <= 1 or options["workers"] < 1 \
+                    or options["server_threads"] < 1:
+                raise CommandError(_("--intakes must be ≥ 10, --threads, --kills, --workers "
+                                     "and --server-threads ≥ 1, --actions between 0 and 1"))
+            figures = run_crash(
+                url=options["database_url"] or DEFAULT_URL, intakes=options["intakes"],
+                threads=options["threads"], kills=options["kills"],
+                action_share=options["actions"], workers=options["workers"],
+                server_threads=options["server_threads"], port=options["port"],
+                seed=options["seed"], say=self.stderr.write)
+            self.stdout.write(last_line(figures))
+            if not passed(figures):
+                sys.exit(1)
             return
         if options["name"] == "locate":
             from bench.locate import run
