@@ -131,11 +131,19 @@ NAME_CUE = re.compile(
 _NAME_STOP = set("的在住是，。电手号联家今年反映要求和与及请向从到给我你他她您")
 
 
-def _normalised(text: str) -> tuple[str, list[int]]:
-    """NFKC character by character, with the original index of every normalised character."""
+# Full-width ASCII forms (１３８, （, ：, ＠) and the ideographic space, one for one.
+_FULL_WIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
+
+
+def _normalised(text: str) -> tuple[str, list[int] | None]:
+    """NFKC character by character, with the original index of every normalised character
+    (None when every character stayed one character: the indexes are the same)."""
+    narrow = text.translate(_FULL_WIDTH)
+    if narrow.isascii() or unicodedata.is_normalized("NFKC", narrow):
+        return narrow, None
     chars: list[str] = []
     origin: list[int] = []
-    for i, ch in enumerate(text):
+    for i, ch in enumerate(narrow):
         norm = unicodedata.normalize("NFKC", ch) if ord(ch) > 127 else ch
         chars.append(norm)
         origin.extend([i] * len(norm))
@@ -247,10 +255,9 @@ def find(text: str) -> list[tuple[int, int, str]]:
         span = _name_span(m)
         if span and _free(taken, *span):
             take(*span, mask_name(norm[span[0]:span[1]]))
-    out = []
-    for start, end, mask in sorted(found):
-        out.append((origin[start], origin[end - 1] + 1, mask))
-    return out
+    if origin is None:
+        return sorted(found)
+    return [(origin[start], origin[end - 1] + 1, mask) for start, end, mask in sorted(found)]
 
 
 def scrub(text: str | None) -> str:
