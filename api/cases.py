@@ -42,6 +42,7 @@ from cases.workflow import TRANSITIONS
 from org import access
 from org.choices import UnitKind
 from org.models import Unit
+from pingan.redact import scrub, scrub_data
 
 router = Router()
 
@@ -63,7 +64,7 @@ def party_out(p) -> dict:
 
 def case_summary(case: Case) -> dict:
     return {
-        "number": case.number, "title": case.title, "case_type": case.case_type.code,
+        "number": case.number, "title": scrub(case.title), "case_type": case.case_type.code,
         "category": case.category.code if case.category_id else None,
         "status": case.status, "priority": case.priority, "channel": case.channel,
         "area_code": case.area_code, "grid_code": case.grid_code,
@@ -85,7 +86,7 @@ def event_out(event) -> dict:
         "kind_label": _label(EventKind, event.kind), "actor": event.actor_label,
         "actor_unit": event.actor_unit.code if event.actor_unit_id else None,
         "from_status": event.from_status, "to_status": event.to_status,
-        "reason": event.reason, "data": event.data,
+        "reason": scrub(event.reason), "data": scrub_data(event.data),
     }
 
 
@@ -99,16 +100,17 @@ def case_detail(case: Case, user) -> dict:
     feedback = list(case.feedback.all())
     out = case_summary(case)
     out.update({
-        "text": case.text,
+        "text": scrub(case.text),
         "case_type": {"code": case.case_type.code, "name": case.case_type.name},
         "category": ({"code": case.category.code, "name": case.category.name}
                      if case.category_id else None),
         "category_confidence": case.category_confidence,
         "status_label": _label(Status, case.status),
-        "lon": case.lon, "lat": case.lat, "address": case.address, "location": case.location,
+        "lon": case.lon, "lat": case.lat, "address": scrub(case.address), "location": case.location,
         "escalation_level": case.escalation_level, "warn_at": case.warn_at,
         "calendar_known": case.calendar_known, "paused_at": case.paused_at,
-        "extensions": [{k: v for k, v in e.items() if k != "by"} for e in case.extensions],
+        "extensions": [scrub_data({k: v for k, v in e.items() if k != "by"})
+                       for e in case.extensions],
         "escalations": case.escalations, "reopen_count": case.reopen_count,
         "rework_count": case.rework_count, "outcome": case.outcome,
         "verified_at": case.verified_at, "rating": case.rating,
@@ -122,12 +124,12 @@ def case_detail(case: Case, user) -> dict:
             for a in case.assignments.select_related("unit")
         ],
         "supervisions": [
-            {"id": s.pk, "leader": _person_label(s.leader), "note": s.note, "due_at": s.due_at,
+            {"id": s.pk, "leader": _person_label(s.leader), "note": scrub(s.note), "due_at": s.due_at,
              "created_at": s.created_at, "answered_at": s.answered_at}
             for s in case.supervisions.select_related("leader__person")
         ],
         "feedback": [
-            {"rating": f.rating, "comment": f.comment, "method": f.method,
+            {"rating": f.rating, "comment": scrub(f.comment), "method": f.method,
              "contact_failed": f.contact_failed, "at": f.at}
             for f in feedback
         ],
@@ -219,8 +221,8 @@ def intake(request: HttpRequest, payload: IntakeIn,
         # Built from what intake holds in memory: answering reads nothing more.
         "case": {
             **case_summary(case),
-            "text": case.text, "category_confidence": case.category_confidence,
-            "lon": case.lon, "lat": case.lat, "address": case.address,
+            "text": scrub(case.text), "category_confidence": case.category_confidence,
+            "lon": case.lon, "lat": case.lat, "address": scrub(case.address),
             "location": case.location, "escalation_level": case.escalation_level,
             "warn_at": case.warn_at,
             "parties": [party_out(p) for p in parties],
@@ -228,7 +230,7 @@ def intake(request: HttpRequest, payload: IntakeIn,
         "created": result.created,
         "public_code": result.public_code if result.created else None,
         "proposal": result.proposal.as_data() if result.proposal else None,
-        "duplicates": [{"number": c.number, "title": c.title, "similarity": round(s, 3)}
+        "duplicates": [{"number": c.number, "title": scrub(c.title), "similarity": round(s, 3)}
                        for c, s in result.duplicates if c.pk in visible],
     }
     # Rendered as it stands: the body is ours, built to IntakeOut (which the OpenAPI document

@@ -12,6 +12,11 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
+from pingan.redact import mask_email, mask_id_number, mask_name, mask_phone
+
+# The masks live in pingan/redact.py (one place for every redaction); re-exported here.
+__all__ = ["EncryptedTextField", "decrypt", "encrypt", "mask_email", "mask_id_number",
+           "mask_name", "mask_phone"]
 log = logging.getLogger(__name__)
 PREFIX = "enc1:"
 
@@ -62,39 +67,3 @@ class EncryptedTextField(models.TextField):
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
         return encrypt(value) if value else ""
-
-
-def mask_phone(phone: str) -> str:
-    """138****1234: the first three and last four digits."""
-    digits = phone.strip()
-    if len(digits) >= 11:
-        return digits[:3] + "****" + digits[-4:]
-    if len(digits) > 4:
-        return "*" * (len(digits) - 4) + digits[-4:]
-    return "*" * len(digits)
-
-
-def mask_name(name: str) -> str:
-    """张** / 欧阳*明: keep the first character (and the last of long names)."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_email(email: str) -> str:
-    """z***@example.org: the first character of the mailbox and the whole domain."""
-    box, at, domain = email.strip().partition("@")
-    if not at:
-        return "*" * len(box)
-    return (box[:1] + "***" if box else "") + "@" + domain
-
-
-def mask_id_number(number: str) -> str:
-    """500103********1234."""
-    number = number.strip()
-    if len(number) < 8:
-        return "*" * len(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]

@@ -1,7 +1,9 @@
 """The case list as an Excel workbook: the same filtered rows as the page, no personal data.
 
 Parties (names, phones, ID numbers) are never exported, masked or not, and neither is the
-free-text description, which residents often fill with exactly that.
+free-text description, which residents often fill with exactly that; the title and address
+are scrubbed (pingan.redact). Every text cell is neutralised: never a formula, never a
+control character openpyxl would refuse.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from cases.models import Case
+from pingan.redact import neutralise, scrub
 from territory.models import Area
 
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
@@ -56,7 +59,7 @@ def rows(cases: QuerySet[Case]) -> Iterable[list]:
         code = c.grid_code or c.area_code
         yield [
             c.number, _local(c.received_at), c.case_type.name,
-            c.category.name if c.category else "", c.title, c.address,
+            c.category.name if c.category else "", scrub(c.title), scrub(c.address),
             f"{c.grid_code} {names.get(c.grid_code, '')}".strip() if c.grid_code else "",
             names.get(code[:12], "") if len(code) >= 12 else "",
             names.get(code[:9], "") if len(code) >= 9 else "",
@@ -78,7 +81,7 @@ def cases_workbook(cases: QuerySet[Case]) -> bytes:
     header_fill = PatternFill("solid", fgColor="EDF2F7")
     header = []
     for title, _width in cols:
-        cell = WriteOnlyCell(ws, value=title)
+        cell = WriteOnlyCell(ws, value=neutralise(title))
         cell.font, cell.fill = header_font, header_fill
         cell.alignment = Alignment(vertical="center")
         header.append(cell)
@@ -91,7 +94,7 @@ def cases_workbook(cases: QuerySet[Case]) -> bytes:
                 cell.number_format = DATE_FORMAT
                 out.append(cell)
             else:
-                out.append(value)
+                out.append(neutralise(value))
         ws.append(out)
     ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}1"
     buffer = io.BytesIO()

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from cases.models import Notification
+from pingan.redact import scrub
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -27,12 +28,14 @@ def send_email(notification: Notification) -> None:
     user = notification.recipient
     if user is None or not user.email:
         raise ValueError("recipient has no email address")
-    send_mail(notification.subject, notification.body or notification.subject, None, [user.email])
+    # Out of the system: the case title in the subject is scrubbed (pingan.redact).
+    subject = scrub(notification.subject)
+    send_mail(subject, scrub(notification.body) or subject, None, [user.email])
 
 
 def send_sms_log(notification: Notification) -> None:
     """Stand-in SMS sender: logs instead of sending (wire a gateway in production)."""
-    log.warning("SMS to user %s: %s", notification.recipient_id, notification.subject)
+    log.warning("SMS to user %s: %s", notification.recipient_id, scrub(notification.subject))
 
 
 def send_webhook(notification: Notification) -> None:
@@ -40,7 +43,7 @@ def send_webhook(notification: Notification) -> None:
     if not url:
         raise ValueError("PINGAN_WEBHOOK_URL is not set")
     body = json.dumps({
-        "subject": notification.subject, "case": notification.case.number
+        "subject": scrub(notification.subject), "case": notification.case.number
         if notification.case_id else None, "unit": notification.unit_id,
         "recipient": notification.recipient_id, "created_at": notification.created_at.isoformat(),
     }).encode()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from measures.scorecard import RULES, ListResult
+from pingan.redact import neutralise
 
 TITLE = "平安报表（一表四单）"
 
@@ -55,7 +56,7 @@ def workbook(place_name: str, period_label: str, lists: list[ListResult],
 
     def title(ws, text, width):
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-        ws.cell(1, 1, text).font = Font(bold=True, size=16)
+        ws.cell(1, 1, neutralise(text)).font = Font(bold=True, size=16)
         ws.cell(1, 1).alignment = centre
         ws.row_dimensions[1].height = 30
         ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
@@ -65,12 +66,12 @@ def workbook(place_name: str, period_label: str, lists: list[ListResult],
 
     def table(ws, row, header, rows, widths):
         for col, text in enumerate(header, 1):
-            c = ws.cell(row, col, text)
+            c = ws.cell(row, col, neutralise(text))
             c.font, c.fill, c.border, c.alignment = bold, head_fill, box, centre
         for r in rows:
             row += 1
             for col, text in enumerate(r, 1):
-                c = ws.cell(row, col, text)
+                c = ws.cell(row, col, neutralise(text))
                 c.border = box
                 c.alignment = wrap if col == 1 or col == 2 else centre
         for col, width in enumerate(widths, 1):

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 
 from org import access, selectors
 from org.forms import AuditFilterForm
+from pingan.redact import neutralise
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
@@ -52,11 +53,12 @@ def audit(request):
 
 
 def _plain(value) -> str:
+    """A cell's text: never a formula, no control character (pingan.redact.neutralise)."""
     if value is None:
         return ""
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
-    return str(value)
+        return neutralise(json.dumps(value, ensure_ascii=False, sort_keys=True)) if value else ""
+    return neutralise(str(value))
 
 
 @login_required

@@ -2,12 +2,11 @@
 
 Every Open311 field is computed here from a case, a category or an event; nothing else in
 the Open311 layer knows our field names. Personal data (parties) is never read here, and
-free text is shown with phone numbers, ID numbers and e-mail addresses masked.
+free text is shown scrubbed (pingan.redact.scrub: phones, ID numbers, e-mails, names masked).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from cases.choices import FINAL_STATUSES, EventKind, Priority, Status
 from cases.models import DEADLINE_UNITS, Case, CaseEvent, CaseType, Category
+from pingan.redact import scrub
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # Sortable: bump when the shape of what this API publishes changes.
@@ -58,23 +58,6 @@ def w3c(value: datetime | None) -> str | None:
     if value is None:
         return None
     return timezone.localtime(value).isoformat(timespec="seconds")
-
-
-# -- free text ---------------------------------------------------------------------------------
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)[ -]?\d{4}[ -]?(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-\d{3,4}-?(\d{4})(?!\d)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-
-
-def scrub(text: str | None) -> str:
-    """Free text for the public: phone numbers, ID numbers and e-mail addresses masked."""
-    if not text:
-        return ""
-    text = _ID_NUMBER.sub(lambda m: m.group(1) + "********" + m.group(2), text)
-    text = _MOBILE.sub(lambda m: m.group(1) + "****" + m.group(2), text)
-    text = _LANDLINE.sub(lambda m: "****" + m.group(1), text)
-    return _EMAIL.sub("***@***", text)
 
 
 # -- services ----------------------------------------------------------------------------------

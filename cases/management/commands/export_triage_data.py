@@ -2,7 +2,9 @@
 
 A deployment trains on its own history: every case whose category a person chose or
 confirmed (a correction at intake, or a case worked to its end) becomes a row
-`title,detail,category` (the category's top-level name, as the model proposes names)."""
+`title,detail,category` (the category's top-level name, as the model proposes names).
+Phones, ID numbers, e-mails and names are scrubbed out of the text and no cell can become a
+formula when the file is opened in a spreadsheet (pingan.redact)."""
 
 import csv
 from pathlib import Path
@@ -12,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from cases.choices import Status
 from cases.models import Case, Category, TrainingExample
+from pingan.redact import neutralise_row, scrub
 
 
 def top_name(category: Category, names: dict[int, tuple[str, int | None]]) -> str:
@@ -47,6 +50,7 @@ class Command(BaseCommand):
         with out.open("w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
             writer.writerow(["title", "detail", "category"])
-            writer.writerows(rows[k] for k in sorted(rows))
+            writer.writerows(neutralise_row([scrub(title), scrub(detail), category])
+                             for title, detail, category in (rows[k] for k in sorted(rows)))
         self.stdout.write(_("Wrote %(n)d labelled cases to %(path)s") % {"n": len(rows),
                                                                          "path": out})
