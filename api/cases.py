@@ -397,7 +397,7 @@ def catalogue(request: HttpRequest):
 @router.get("/units", response={200: UnitListOut, **READ_ERRORS},
             summary="Units in your territory", operation_id="units_list")
 def units(request: HttpRequest, kind: UnitKind | None = None,
-          area: str | None = Query(None, pattern=r"^\d{6}(\d{3}){0,3}$")):
+          area: str | None = Query(None, pattern=r"^[0-9]{6}([0-9]{3}){0,3}$")):
     """For assign and transfer pickers: active units whose area lies in your territory."""
     qs = access.restrict(Unit.objects.filter(is_active=True), request.auth, field="area__code")
     if kind is not None:

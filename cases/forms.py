@@ -26,8 +26,8 @@ from cases.errors import CaseError
 from cases.models import Case, CaseType, Category
 from cases.services import scoped_key
 from org import access
-from pingan.text import strip_controls
 from org.models import Unit
+from pingan.text import strip_controls
 from territory.choices import Level
 from territory.models import Area
 

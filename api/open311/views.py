@@ -136,6 +136,7 @@ def _create_request(request, fmt):
     # in the query string. The body wins.
     form = request.GET.copy()
     form.update(request.POST)
+    params.clean_form(form)
     user = params.api_user(form)
     jurisdiction = params.jurisdiction(form)
     new = params.new_request(form, jurisdiction)

@@ -5,7 +5,7 @@ from django.db import connection
 
 from cases import services
 from cases.choices import Location, Status
-from cases.errors import IdempotencyConflict, CaseInputError, CaseNotFound
+from cases.errors import CaseInputError, CaseNotFound, IdempotencyConflict
 from cases.models import Case, CaseEvent, Party
 
 pytestmark = pytest.mark.django_db
