@@ -35,7 +35,7 @@ from cases.choices import (
     Rating,
     Status,
 )
-from cases.errors import CaseInputError, CaseNotFound
+from cases.errors import CaseInputError, CaseNotFound, IdempotencyConflict
 from cases.models import Case, CaseType, Category
 from cases.permissions import available_actions
 from cases.workflow import TRANSITIONS
@@ -184,7 +184,7 @@ def case_events(request: HttpRequest, number: str):
 
 
 # -- intake ------------------------------------------------------------------------------------
-@router.post("/cases", response={200: IntakeOut, 201: IntakeOut, **ERRORS},
+@router.post("/cases", response={200: IntakeOut, 201: IntakeOut, 422: ErrorOut, **ERRORS},
              summary="Report a case", operation_id="cases_intake")
 def intake(request: HttpRequest, payload: IntakeIn,
            idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
@@ -192,20 +192,35 @@ def intake(request: HttpRequest, payload: IntakeIn,
 
     201 with the case, the resident's public code (given only now), the triage proposal and
     possible duplicates. A retry with the same `client_key` (or `Idempotency-Key` header)
-    answers 200 with the case already made and no public code."""
+    and the same body answers 200 with the case already made and no public code; the same
+    key with a different body answers 422. Keys are the caller's own: another caller's
+    key of the same spelling makes a case of its own."""
     key = payload.client_key
+    field = "client_key"
     if idempotency_key is not None:
         if key is not None and key != idempotency_key:
             raise CaseInputError({"client_key": _("differs from the Idempotency-Key header")})
-        key = idempotency_key
+        key, field = idempotency_key, "Idempotency-Key"
+        if not 1 <= len(key) <= services.CLIENT_KEY_MAX:
+            raise CaseInputError({field: _("1 to %d characters") % services.CLIENT_KEY_MAX})
     user = request.auth
-    result = services.intake_case(
-        title=payload.title, text=payload.text, case_type=payload.case_type,
-        category=payload.category, lon=payload.lon, lat=payload.lat, address=payload.address,
-        priority=payload.priority.value, channel=payload.channel.value,
-        parties=[p.dict() for p in payload.parties], client_key=key, actor=user,
-        reporter_grid=payload.reporter_grid,
-    )
+    try:
+        result = services.intake_case(
+            title=payload.title, text=payload.text, case_type=payload.case_type,
+            category=payload.category, lon=payload.lon, lat=payload.lat,
+            address=payload.address, priority=payload.priority.value,
+            channel=payload.channel.value, parties=[p.dict() for p in payload.parties],
+            client_key=services.scoped_key(f"user:{user.pk}", key), actor=user,
+            reporter_grid=payload.reporter_grid,
+        )
+    except IdempotencyConflict as exc:
+        exc.message = _("this %s was already used with a different request") % field
+        exc.errors = {field: exc.message}
+        raise
+    except CaseInputError as exc:
+        if field != "client_key" and "client_key" in exc.errors:
+            exc.errors[field] = exc.errors.pop("client_key")
+        raise
     case = result.case
     for name in ("received_at", "due_at", "warn_at"):
         # as a read from the database gives them (UTC), whatever zone intake computed in
@@ -213,7 +228,7 @@ def intake(request: HttpRequest, payload: IntakeIn,
         if value is not None:
             setattr(case, name, value.astimezone(UTC))
     if not result.created:
-        # A retry must not hand out a case the caller cannot see (keys are global).
+        # A retry must not hand out a case the caller can no longer see.
         case = _get_detail(user, pk=case.pk)
     parties = result.parties if result.created else list(case.parties.order_by("pk"))
     visible = selectors.visible_among(user, [c for c, _s in result.duplicates])
@@ -384,7 +399,7 @@ def catalogue(request: HttpRequest):
 @router.get("/units", response={200: UnitListOut, **READ_ERRORS},
             summary="Units in your territory", operation_id="units_list")
 def units(request: HttpRequest, kind: UnitKind | None = None,
-          area: str | None = Query(None, pattern=r"^\d{6}(\d{3}){0,3}$")):
+          area: str | None = Query(None, pattern=r"^[0-9]{6}([0-9]{3}){0,3}$")):
     """For assign and transfer pickers: active units whose area lies in your territory."""
     qs = access.restrict(Unit.objects.filter(is_active=True), request.auth, field="area__code")
     if kind is not None:

@@ -112,7 +112,8 @@ def field_name(loc) -> str:
     for part in parts:
         if isinstance(part, int):
             name += f"[{part}]"
-        elif part in ("str", "int", "float", "bool", "list[str]", "list[int]") and name:
+        elif name and (part in ("str", "int", "float", "bool", "list[str]", "list[int]")
+                       or part.startswith("function-")):
             continue  # pydantic names the arm of a union it tried (`unit.str`)
         else:
             name += f".{part}" if name else str(part)
@@ -159,6 +160,8 @@ def error_message(error: dict) -> str:
     if kind.startswith("datetime") or kind.startswith("date") or kind.startswith("time"):
         return _("must be a date and time such as 2026-05-01T09:00:00+08:00") \
             if kind.startswith("datetime") else _("must be a date such as 2026-05-01")
+    if kind == "value_error" and isinstance(ctx.get("error"), ValueError):
+        return str(ctx["error"])  # our own validators' words (pingan/text.py)
     if kind == "json_invalid":
         return _("not valid JSON")
     return str(error.get("msg", _("invalid")))

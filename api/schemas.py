@@ -8,13 +8,25 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import AfterValidator, ConfigDict
 
 from cases.choices import Channel, FeedbackMethod, Outcome, PartyRole, Priority, Rating, Status
-from cases.services import ADDRESS_MAX, REASON_MAX, TEXT_MAX, TITLE_MAX
+from cases.services import ADDRESS_MAX, CLIENT_KEY_MAX, REASON_MAX, TEXT_MAX, TITLE_MAX
+from pingan.text import clean_text
+
+
+def _clean(value: str) -> str:
+    return clean_text(value, "")  # the field's name comes from where pydantic found it
+
+
+# Free text in: a NUL or a lone surrogate is refused (400 naming the field), other control
+# characters are stripped (pingan/text.py).
+Text = Annotated[str, AfterValidator(_clean)]
+# The largest offset a page may start at (a database takes no more than 64-bit numbers).
+OFFSET_MAX = 1_000_000_000
 
 
 class Strict(Schema):
@@ -73,20 +85,21 @@ class CaseFilters(Strict):
     """The filters of `cases.selectors.filter_cases`, plus paging and ordering."""
 
     status: list[Status] | None = Field(None, description="One or more statuses.")
-    case_type: str | None = Field(None, max_length=30)
-    category: str | None = Field(None, max_length=60,
-                                 description="A category code; includes its sub-categories.")
-    area: str | None = Field(None, pattern=r"^\d{6}(\d{3}){0,3}$",
+    case_type: Text | None = Field(None, max_length=30)
+    category: Text | None = Field(None, max_length=60,
+                                  description="A category code; includes its sub-categories.")
+    area: str | None = Field(None, pattern=r"^[0-9]{6}([0-9]{3}){0,3}$",
                              description="An area code: cases inside it.")
     channel: Channel | None = None
     priority: Priority | None = None
     overdue: bool | None = None
     received_from: date | None = None
     received_to: date | None = None
-    q: str | None = Field(None, max_length=100, description="Number, title or address contains.")
+    q: Text | None = Field(None, max_length=100,
+                           description="Number, title or address contains.")
     ordering: Ordering = Ordering.RECEIVED_DESC
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=OFFSET_MAX)
 
 
 class CaseSummaryOut(Schema):
@@ -216,30 +229,32 @@ class ActionGoneOut(Schema):
 # -- cases: intake -------------------------------------------------------------------------
 class PartyIn(Strict):
     role: PartyRole = PartyRole.REPORTER
-    name: str = Field("", max_length=50)
-    phone: str = Field("", max_length=30)
-    id_number: str = Field("", max_length=18)
-    email: str = Field("", max_length=254)
+    name: Text = Field("", max_length=50)
+    phone: Text = Field("", max_length=30)
+    id_number: Text = Field("", max_length=18)
+    email: Text = Field("", max_length=254)
 
 
 class IntakeIn(Strict):
-    title: str = Field(..., min_length=1, max_length=TITLE_MAX)
-    text: str = Field("", max_length=TEXT_MAX)
-    case_type: str | None = Field(None, max_length=30,
-                                  description="Needed unless a category is given.")
-    category: str | None = Field(None, max_length=60,
-                                 description="Left out: the triage proposes one.")
+    title: Text = Field(..., min_length=1, max_length=TITLE_MAX)
+    text: Text = Field("", max_length=TEXT_MAX)
+    case_type: Text | None = Field(None, max_length=30,
+                                   description="Needed unless a category is given.")
+    category: Text | None = Field(None, max_length=60,
+                                  description="Left out: the triage proposes one.")
     lon: float | None = Field(None, ge=-180, le=180, description="WGS-84 longitude.")
     lat: float | None = Field(None, ge=-90, le=90, description="WGS-84 latitude.")
-    address: str = Field("", max_length=ADDRESS_MAX)
+    address: Text = Field("", max_length=ADDRESS_MAX)
     priority: Priority = Priority.NORMAL
     channel: Channel = Channel.ONLINE
     parties: list[PartyIn] = Field(default_factory=list, max_length=20)
-    client_key: str | None = Field(
-        None, min_length=1, max_length=80,
-        description="Idempotency key (or the Idempotency-Key header): a retry with the same "
-                    "key answers 200 with the case already made.")
-    reporter_grid: str = Field("", pattern=r"^(\d{15})?$",
+    client_key: Text | None = Field(
+        None, min_length=1, max_length=CLIENT_KEY_MAX,
+        description="Idempotency key (or the Idempotency-Key header), your own: a retry with "
+                    "the same key and body answers 200 with the case already made; the same "
+                    "key with another body answers 422. Another caller's keys never meet "
+                    "yours.")
+    reporter_grid: str = Field("", pattern=r"^([0-9]{15})?$",
                                description="The reporter's grid when there is no point.")
 
 
@@ -290,25 +305,25 @@ UNIT = Field(..., description="A unit's code or id (see GET /units).")
 
 class ActionIn(Strict):
     version: int | None = VERSION
-    reason: str = OPTIONAL_REASON
+    reason: Text = OPTIONAL_REASON
 
 
 class ReasonedActionIn(Strict):
     version: int | None = VERSION
-    reason: str = REASON
+    reason: Text = REASON
 
 
 class ClassifyIn(ActionIn):
-    category: str = Field(..., min_length=1, max_length=60)
+    category: Text = Field(..., min_length=1, max_length=60)
 
 
 class AssignIn(ActionIn):
-    unit: str | int | None = Field(None, description="A unit's code or id; left out: the "
+    unit: Text | int | None = Field(None, description="A unit's code or id; left out: the "
                                                      "routed owner.")
 
 
 class CoAssignIn(ActionIn):
-    unit: str | int = UNIT
+    unit: Text | int = UNIT
 
 
 class ResolveIn(ReasonedActionIn):
@@ -316,7 +331,7 @@ class ResolveIn(ReasonedActionIn):
 
 
 class TransferIn(ReasonedActionIn):
-    unit: str | int = UNIT
+    unit: Text | int = UNIT
 
 
 class SuperviseIn(ReasonedActionIn):
@@ -328,7 +343,7 @@ class AmountIn(ReasonedActionIn):
 
 
 class MergeIn(ReasonedActionIn):
-    into: str = Field(..., min_length=1, max_length=24, description="The other case's number.")
+    into: Text = Field(..., min_length=1, max_length=24, description="The other case's number.")
 
 
 class VerifyIn(ActionIn):
@@ -338,7 +353,7 @@ class VerifyIn(ActionIn):
 class RateIn(Strict):
     version: int | None = VERSION
     rating: Rating
-    comment: str = Field("", max_length=2000)
+    comment: Text = Field("", max_length=2000)
     method: FeedbackMethod = Field(FeedbackMethod.CALL,
                                    description="How the rating was taken.")
 
@@ -376,7 +391,7 @@ ACTION_SCHEMAS: dict[str, type[Schema]] = {
 
 
 class RevealIn(Strict):
-    reason: str = Field(..., min_length=1, max_length=200,
+    reason: Text = Field(..., min_length=1, max_length=200,
                         description="Why you need to see it (kept in the audit).")
     fields: list[Literal["name", "phone", "id_number", "email"]] = Field(
         default_factory=lambda: ["name", "phone", "id_number", "email"])

@@ -13,7 +13,7 @@ from territory.models import Area
 
 router = Router()
 
-CODE = r"^\d{6}(\d{3}){0,3}$"
+CODE = r"^[0-9]{6}([0-9]{3}){0,3}$"
 
 
 def area_out(area: Area, *, geometry: bool = False) -> dict:

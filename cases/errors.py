@@ -53,3 +53,10 @@ class VersionConflict(CaseError):
 
     status = 409
     code = "conflict"
+
+
+class IdempotencyConflict(CaseError):
+    """The idempotency key was already used, by the same caller, with a different request."""
+
+    status = 422
+    code = "idempotency_key_reused"

@@ -24,8 +24,10 @@ from cases.choices import (
 )
 from cases.errors import CaseError
 from cases.models import Case, CaseType, Category
+from cases.services import scoped_key
 from org import access
 from org.models import Unit
+from pingan.text import strip_controls
 from territory.choices import Level
 from territory.models import Area
 
@@ -38,6 +40,14 @@ STAFF_CHANNELS = [Channel.CLERK, Channel.HOTLINE, Channel.RECEPTION_DAY, Channel
 PUBLIC_CASE_TYPES = ("request", "hazard", "rental")
 PARTY_ROWS = 2
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+
+
+class TextField(forms.CharField):
+    """A CharField whose text loses its control characters (pingan/text.py); a NUL is
+    refused by Django's own validator, naming the field."""
+
+    def to_python(self, value):
+        return strip_controls(super().to_python(value))
 
 
 def add_case_error(form: forms.Form, exc: CaseError, aliases: dict[str, str] | None = None):
@@ -106,17 +116,17 @@ class IntakeForm(PointFields):
         label=_("Case type"), queryset=CaseType.objects.filter(is_active=True),
         to_field_name="code", required=False, empty_label=_("— from the category —"))
     category = forms.ChoiceField(label=_("Category"), required=False)
-    category_prefilled = forms.CharField(required=False, widget=forms.HiddenInput)
+    category_prefilled = TextField(required=False, widget=forms.HiddenInput)
     channel = forms.ChoiceField(label=_("Channel"),
                                 choices=[(c.value, c.label) for c in STAFF_CHANNELS],
                                 initial=Channel.CLERK)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices,
                                  initial=Priority.NORMAL)
-    title = forms.CharField(label=_("Title"), max_length=200)
-    text = forms.CharField(label=_("Description"), max_length=5000, required=False,
+    title = TextField(label=_("Title"), max_length=200)
+    text = TextField(label=_("Description"), max_length=5000, required=False,
                            widget=forms.Textarea(attrs={"rows": 4}))
-    address = forms.CharField(label=_("Address"), max_length=300, required=False)
-    client_key = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
+    address = TextField(label=_("Address"), max_length=300, required=False)
+    client_key = TextField(required=False, max_length=80, widget=forms.HiddenInput)
 
     field_order = ["case_type", "category", "channel", "priority", "title", "text", "address",
                    "lon", "lat"]
@@ -130,11 +140,11 @@ class IntakeForm(PointFields):
             self.fields[f"party{i}_role"] = forms.ChoiceField(
                 label=_("Role"), choices=PartyRole.choices,
                 initial=PartyRole.REPORTER if i == 0 else PartyRole.RESPONDENT)
-            self.fields[f"party{i}_name"] = forms.CharField(label=_("Name"), max_length=50,
+            self.fields[f"party{i}_name"] = TextField(label=_("Name"), max_length=50,
                                                             required=False)
-            self.fields[f"party{i}_phone"] = forms.CharField(label=_("Phone"), max_length=30,
+            self.fields[f"party{i}_phone"] = TextField(label=_("Phone"), max_length=30,
                                                              required=False)
-            self.fields[f"party{i}_id_number"] = forms.CharField(label=_("ID number"),
+            self.fields[f"party{i}_id_number"] = TextField(label=_("ID number"),
                                                                  max_length=18, required=False)
             self.fields[f"party{i}_email"] = forms.EmailField(label=_("E-mail"),
                                                               max_length=254, required=False)
@@ -168,14 +178,15 @@ class IntakeForm(PointFields):
                 rows.append({"role": self.cleaned_data[f"party{i}_role"], **values})
         return rows
 
-    def service_kwargs(self) -> dict:
+    def service_kwargs(self, scope: str) -> dict:
+        """intake_case's arguments; the form's key is kept in `scope` (`user:<id>`)."""
         d = self.cleaned_data
         return {
             "case_type": d.get("case_type"), "category": d.get("category") or None,
             "channel": d["channel"], "priority": d["priority"], "title": d["title"],
             "text": d.get("text", ""), "address": d.get("address", ""),
             "lon": d.get("lon"), "lat": d.get("lat"), "parties": self.parties(),
-            "client_key": d.get("client_key") or None,
+            "client_key": scoped_key(scope, d.get("client_key")),
         }
 
 
@@ -183,13 +194,13 @@ class PublicReportForm(PointFields):
     """A resident reports a problem: no login, strictly checked."""
 
     category = forms.ChoiceField(label=_("What kind of problem"))
-    title = forms.CharField(label=_("In one sentence"), max_length=200)
-    text = forms.CharField(label=_("Description"), max_length=5000, required=False,
+    title = TextField(label=_("In one sentence"), max_length=200)
+    text = TextField(label=_("Description"), max_length=5000, required=False,
                            widget=forms.Textarea(attrs={"rows": 5}))
-    address = forms.CharField(label=_("Address"), max_length=300, required=False)
-    name = forms.CharField(label=_("Your name (optional)"), max_length=50, required=False)
-    phone = forms.CharField(label=_("Your phone (optional)"), max_length=30, required=False)
-    client_key = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
+    address = TextField(label=_("Address"), max_length=300, required=False)
+    name = TextField(label=_("Your name (optional)"), max_length=50, required=False)
+    phone = TextField(label=_("Your phone (optional)"), max_length=30, required=False)
+    client_key = TextField(required=False, max_length=80, widget=forms.HiddenInput)
 
     field_order = ["category", "title", "text", "address", "lon", "lat", "name", "phone"]
 
@@ -203,7 +214,9 @@ class PublicReportForm(PointFields):
     def clean_phone(self):
         return _phone(self.cleaned_data.get("phone", ""))
 
-    def service_kwargs(self) -> dict:
+    def service_kwargs(self, scope: str) -> dict:
+        """intake_case's arguments; the form's key is kept in the browser session's `scope`,
+        so a key known to a stranger never reaches this resident's case, nor theirs."""
         d = self.cleaned_data
         parties = []
         if d.get("name") or d.get("phone"):
@@ -212,13 +225,14 @@ class PublicReportForm(PointFields):
         return {
             "category": d["category"], "channel": Channel.RESIDENT_WEB, "title": d["title"],
             "text": d.get("text", ""), "address": d.get("address", ""), "lon": d.get("lon"),
-            "lat": d.get("lat"), "parties": parties, "client_key": d.get("client_key") or None,
+            "lat": d.get("lat"), "parties": parties,
+            "client_key": scoped_key(scope, d.get("client_key")),
         }
 
 
 class TrackForm(forms.Form):
-    number = forms.CharField(label=_("Case number"), max_length=24)
-    code = forms.CharField(label=_("Private code"), max_length=16,
+    number = TextField(label=_("Case number"), max_length=24)
+    code = TextField(label=_("Private code"), max_length=16,
                            widget=forms.TextInput(attrs={"autocomplete": "off"}))
 
     def clean_number(self):
@@ -231,14 +245,14 @@ class TrackForm(forms.Form):
 class PublicRateForm(TrackForm):
     rating = forms.ChoiceField(label=_("How satisfied are you with the result?"),
                                choices=Rating.choices, widget=forms.RadioSelect)
-    comment = forms.CharField(label=_("Comment"), max_length=2000, required=False,
+    comment = TextField(label=_("Comment"), max_length=2000, required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class CaseFilterForm(forms.Form):
     """The list's filters; `params()` feeds `selectors.filter_cases` (list, export, API)."""
 
-    q = forms.CharField(label=_("Search"), max_length=100, required=False)
+    q = TextField(label=_("Search"), max_length=100, required=False)
     status = forms.ChoiceField(label=_("Status"), required=False)
     case_type = forms.ChoiceField(label=_("Case type"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
@@ -290,7 +304,7 @@ def area_choices(user) -> list:
 
 
 class RevealForm(forms.Form):
-    reason = forms.CharField(label=_("Why do you need to see it?"), max_length=200)
+    reason = TextField(label=_("Why do you need to see it?"), max_length=200)
 
 
 # -- the action forms on a case page -----------------------------------------------------------
@@ -382,7 +396,7 @@ class ActionForm(forms.Form):
     def _field(self, name: str, required: bool, working_units) -> forms.Field:
         action, case = self.action, self.case
         if name == "reason":
-            return forms.CharField(
+            return TextField(
                 label=REASON_LABELS.get(action, _("Reason")), max_length=REASON_MAX,
                 required=required, widget=forms.Textarea(attrs={"rows": 2}))
         if name == "unit":
@@ -410,14 +424,14 @@ class ActionForm(forms.Form):
             return forms.IntegerField(label=_("Extra time (in the deadline's own unit)"),
                                       min_value=1, max_value=365)
         if name == "into":
-            return forms.CharField(label=_("Case number to merge into"), max_length=24)
+            return TextField(label=_("Case number to merge into"), max_length=24)
         if name == "rating":
             return forms.ChoiceField(label=_("Rating"), choices=Rating.choices)
         if name == "method":
             return forms.ChoiceField(label=_("How"), choices=[
                 (m.value, m.label) for m in (FeedbackMethod.CALL, FeedbackMethod.VISIT)])
         if name == "comment":
-            return forms.CharField(label=_("Comment"), max_length=2000, required=False,
+            return TextField(label=_("Comment"), max_length=2000, required=False,
                                    widget=forms.Textarea(attrs={"rows": 2}))
         raise ValueError(name)
 

@@ -34,8 +34,8 @@ from django.utils.translation import gettext as _
 
 from cases import services
 from cases.choices import Channel, FeedbackMethod, Priority, Rating, Status
-from cases.errors import CaseError
-from cases.models import CaseType, Category
+from cases.errors import CaseError, IdempotencyConflict
+from cases.models import Case, CaseType, Category
 
 FORMATS = ("nyc311", "xlsx")
 IMPORT_USERNAME = "pingan-import"
@@ -585,13 +585,17 @@ _FIELD_TO_KEY = {"title": "title", "text": "text", "address": "address", "lon": 
 
 
 def _write(rec: ImportRecord, actor) -> tuple[bool, str]:
-    """Bring one record in; (created, location)."""
-    result = services.intake_case(
-        title=rec.title, text=rec.text, channel=Channel.IMPORT, case_type=rec.case_type,
-        category=rec.category, lon=rec.lon, lat=rec.lat, address=rec.address,
-        priority=rec.priority, client_key=rec.key, actor=actor, received_at=rec.received_at,
-        **_intake_extras(rec),
-    )
+    """Bring one record in; (created, location). A record imported before (its key) is
+    left as it was, even when the source changed it since."""
+    try:
+        result = services.intake_case(
+            title=rec.title, text=rec.text, channel=Channel.IMPORT, case_type=rec.case_type,
+            category=rec.category, lon=rec.lon, lat=rec.lat, address=rec.address,
+            priority=rec.priority, client_key=rec.key, actor=actor,
+            received_at=rec.received_at, **_intake_extras(rec),
+        )
+    except IdempotencyConflict:
+        return False, Case.objects.only("location").get(client_key=rec.key).location
     case = result.case
     if not result.created:
         return False, case.location

@@ -223,9 +223,14 @@ class Case(models.Model):
         related_name="merged_cases",
     )
     # NULL, not "", when absent: the unique constraint must allow many cases without a key.
+    # The caller's scope and key (`user:12:retry-7`, see services.scoped_key): a key is only
+    # ever met again by the caller who sent it.
     client_key = models.CharField(  # noqa: DJ001
-        _("client key"), max_length=80, null=True, blank=True
+        _("client key"), max_length=160, null=True, blank=True
     )
+    # sha256 of the intake's fields as sent with the key: the same key with another request
+    # is refused (422), never answered with this case.
+    request_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
     public_code_hash = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -22,6 +22,8 @@ from territory.choices import Level
 from territory.models import Area
 
 SESSION_KEY = "pingan_public_received"
+
+
 def street_outlines() -> list[dict]:
     """The district's streets, drawn on the public map picker so a resident can find home."""
     streets = Area.objects.filter(level=Level.STREET,
@@ -35,10 +37,15 @@ def street_outlines() -> list[dict]:
 def report(request):
     form = PublicReportForm(request.POST or None)
     status = 200
+    if not request.session.session_key:
+        # The form's key lives in this browser's session (set with the form page, so a
+        # double click's second post carries it too): nobody else's key reaches its case.
+        request.session.save()
+    scope = services.session_scope(request.session.session_key)
     if form.is_bound:
         if form.is_valid():
             try:
-                result = services.intake_case(**form.service_kwargs())
+                result = services.intake_case(**form.service_kwargs(scope))
             except CaseError as exc:
                 add_case_error(form, exc, aliases={"parties[0].name": "name",
                                                    "parties[0].phone": "phone"})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import math
 import secrets
 from collections.abc import Callable
@@ -44,6 +45,7 @@ from cases.errors import (
     ActionForbidden,
     CaseInputError,
     CaseNotFound,
+    IdempotencyConflict,
     TransitionNotAllowed,
     VersionConflict,
 )
@@ -68,12 +70,15 @@ from org import access, policy
 from org.choices import Role
 from org.models import Membership, Unit
 from pingan import bulk
+from pingan.text import clean_fields, clean_text
 from territory.choices import Level
 
 TITLE_MAX = 200
 TEXT_MAX = 5000
 ADDRESS_MAX = 300
 REASON_MAX = 2000
+CLIENT_KEY_MAX = 80  # as the caller sends it; stored with its scope in front
+STORED_KEY_MAX = 160  # Case.client_key: scope and key
 PUBLIC_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -114,8 +119,10 @@ def intake_case(
     replaces the policy's deadline where a source system set one (imports); `source` names
     that system in the first event.
 
-    A `client_key` seen before gives back the case it made (created=False): the unique key
-    refuses the second insert, so a first intake pays no look-up for it."""
+    A `client_key` seen before with the same request gives back the case it made
+    (created=False): the unique key refuses the second insert, so a first intake pays no
+    look-up for it. The same key with a different request raises IdempotencyConflict (422).
+    Keys are global here: callers scope them to who is calling first (`scoped_key`)."""
     try:
         with _group_commit.preparing() if _grouped() else _alone() as submit:
             ready, result = _make_ready(
@@ -126,13 +133,73 @@ def intake_case(
                 due_at=due_at, source=source)
             submit(ready)
     except IntegrityError:
-        # A retry raced us with the same client key: the first one won; return it.
+        # A retry (or a race) with the same client key: the first one won; return it, when
+        # it was the same request.
         if client_key:
             existing = Case.objects.filter(client_key=client_key).first()
             if existing is not None:
+                if existing.request_hash and existing.request_hash != _request_hash(
+                        title=title, channel=channel, case_type=case_type, category=category,
+                        text=text, lon=lon, lat=lat, address=address, priority=priority,
+                        parties=parties, reporter_grid=reporter_grid):
+                    raise IdempotencyConflict(
+                        _("this idempotency key was already used with a different request"),
+                        field="client_key") from None
                 return IntakeResult(existing, created=False)
         raise
     return result
+
+
+def scoped_key(scope: str, key: str | None) -> str | None:
+    """The key as stored: `scope:key`, so that two callers never meet each other's keys.
+
+    Scopes: `user:<id>` (the API, by token or session, and the staff form),
+    `session:<hash>` (the public form), `open311:<user id>` (Open311)."""
+    if key is None or key == "":
+        return None
+    if not isinstance(key, str) or len(key) > CLIENT_KEY_MAX:
+        raise CaseInputError({"client_key": _("1 to %d characters") % CLIENT_KEY_MAX})
+    try:
+        key = clean_text(key, "client_key")
+    except ValueError as exc:
+        raise CaseInputError({"client_key": str(exc)}) from None
+    return f"{scope}:{key}"
+
+
+def session_scope(session_key: str) -> str:
+    """The public form's scope: the browser session, by a hash (the key itself is a secret)."""
+    return "session:" + hashlib.sha256(session_key.encode()).hexdigest()[:24]
+
+
+def _code(value) -> str | None:
+    if value is None or value == "":
+        return None
+    return getattr(value, "code", None) or str(value)
+
+
+def _request_hash(*, title, channel, case_type, category, text, lon, lat, address, priority,
+                  parties, reporter_grid) -> str:
+    """sha256 of an intake's fields as the caller sent them (canonical JSON)."""
+    def s(value):
+        return clean_text(value, "").strip() if isinstance(value, str) else value
+
+    def point(value):
+        try:
+            return None if value is None else round(float(value), 7)
+        except (TypeError, ValueError):
+            return str(value)
+
+    body = {
+        "title": s(title), "text": s(text or ""), "channel": str(channel),
+        "case_type": _code(case_type), "category": _code(category),
+        "lon": point(lon), "lat": point(lat), "address": s(address or ""),
+        "priority": str(priority), "reporter_grid": reporter_grid or "",
+        "parties": [{k: s(v) for k, v in sorted(p.items())} if isinstance(p, dict) else p
+                    for p in (parties or [])],
+    }
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str,
+                           separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _make_ready(*, title, channel, case_type, category, text, lon, lat, address, priority,
@@ -184,6 +251,10 @@ def _make_ready(*, title, channel, case_type, category, text, lon, lat, address,
         location=location, channel=channel, priority=data["priority"],
         status=Status.RECEIVED, owner_unit=route.unit, received_at=received,
         client_key=client_key or None, public_code_hash=hash_public_code(public_code),
+        request_hash=_request_hash(
+            title=title, channel=channel, case_type=case_type, category=category, text=text,
+            lon=lon, lat=lat, address=address, priority=priority, parties=parties,
+            reporter_grid=reporter_grid) if client_key else "",
         created_by=actor if actor is not None and actor.is_authenticated else None,
         escalation_level=routing.level_of(route.unit.area.code) if route.unit else "",
     )
@@ -319,6 +390,14 @@ _PARTY_ROLES = frozenset(PartyRole.values)
 def _validate_intake(**kw) -> dict:
     errors: dict[str, str] = {}
     out: dict = {}
+    # NUL refused (naming the field), other control characters stripped (pingan/text.py).
+    clean_fields(kw, ("title", "text", "address", "client_key", "reporter_grid"), errors)
+    if isinstance(kw["parties"], list):
+        kw["parties"] = [dict(p) if isinstance(p, dict) else p for p in kw["parties"]]
+        for i, p in enumerate(kw["parties"]):
+            if isinstance(p, dict):
+                clean_fields(p, [k for k in ("role", "name", "phone", "id_number", "email")
+                                 if k in p], errors, prefix=f"parties[{i}].")
     title = kw["title"]
     if not isinstance(title, str) or not title.strip():
         errors["title"] = _("required")
@@ -405,10 +484,12 @@ def _validate_intake(**kw) -> dict:
         parties.append(clean)
     out["parties"] = parties
     key = kw["client_key"]
-    if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= 80):
-        errors["client_key"] = _("1 to 80 characters")
+    if key is not None and "client_key" not in errors and (
+            not isinstance(key, str) or not 1 <= len(key) <= STORED_KEY_MAX):
+        errors["client_key"] = _("1 to %d characters") % STORED_KEY_MAX
     grid = kw["reporter_grid"]
-    if grid and (not isinstance(grid, str) or len(grid) != 15 or not grid.isdigit()):
+    if grid and (not isinstance(grid, str) or len(grid) != 15 or not grid.isascii()
+                 or not grid.isdigit()):
         errors["reporter_grid"] = _("a 15-digit grid code")
     received = kw["received_at"] or timezone.now()
     if timezone.is_naive(received):
@@ -608,7 +689,7 @@ def _unit(unit: Unit | str | int | None, field_name: str = "unit") -> Unit:
     if isinstance(unit, Unit):
         return unit
     found = None
-    if isinstance(unit, int) or (isinstance(unit, str) and unit.isdigit()):
+    if isinstance(unit, int) or (isinstance(unit, str) and unit.isascii() and unit.isdigit()):
         found = Unit.objects.filter(pk=int(unit), is_active=True).first()
     elif isinstance(unit, str) and unit:
         found = Unit.objects.filter(code=unit, is_active=True).first()

@@ -301,7 +301,8 @@ def new(request):
         form.limit_categories(_case_type_of(request.POST.get("case_type")))
         if form.is_valid():
             try:
-                result = services.intake_case(actor=request.user, **form.service_kwargs())
+                result = services.intake_case(
+                    actor=request.user, **form.service_kwargs(f"user:{request.user.pk}"))
             except CaseError as exc:
                 add_case_error(form, exc)
                 status = exc.status

@@ -44,7 +44,7 @@ class MeasureForm(forms.Form):
             return None
         if code == "all":
             return ""
-        if not code.isdigit() or len(code) not in (6, 9, 12, 15):
+        if not (code.isascii() and code.isdigit()) or len(code) not in (6, 9, 12, 15):
             raise forms.ValidationError(_("an area code of 6, 9, 12 or 15 digits"))
         return code
 
@@ -61,7 +61,7 @@ class MeasureForm(forms.Form):
                     until = data.get("until") or day
                     data["period_obj"] = periods.parse(f"{day.isoformat()}..{until.isoformat()}")
                 else:
-                    data["period_obj"] = periods.of_kind(kind, day)
+                    data["period_obj"] = periods.within_years(periods.of_kind(kind, day))
         except periods.PeriodError as exc:
             self.add_error("until" if data.get("kind") == "custom" and not spec else "period",
                            str(exc))

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 KINDS = ("day", "week", "month", "quarter", "year", "custom")
 MAX_CUSTOM_DAYS = 366 * 10
+MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 class PeriodError(ValueError):
@@ -108,16 +109,29 @@ def of_kind(kind: str, day: date) -> Period:
 
 
 _PATTERNS = [
-    ("day", re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")),
-    ("week", re.compile(r"^(\d{4})-W(\d{1,2})$")),
-    ("month", re.compile(r"^(\d{4})-(\d{2})$")),
-    ("quarter", re.compile(r"^(\d{4})-Q([1-4])$")),
-    ("year", re.compile(r"^(\d{4})$")),
+    ("day", re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")),
+    ("week", re.compile(r"^([0-9]{4})-W([0-9]{1,2})$")),
+    ("month", re.compile(r"^([0-9]{4})-([0-9]{2})$")),
+    ("quarter", re.compile(r"^([0-9]{4})-Q([1-4])$")),
+    ("year", re.compile(r"^([0-9]{4})$")),
 ]
+
+
+def within_years(period: Period) -> Period:
+    """`period`, when it and its neighbours (previous, next, a year before) are dates every
+    page can compute; PeriodError otherwise (`0001` has no year before it)."""
+    if not (period.start.year >= MIN_YEAR and period.end.year <= MAX_YEAR):
+        raise PeriodError(_("a period between the years %(first)d and %(last)d")
+                          % {"first": MIN_YEAR, "last": MAX_YEAR})
+    return period
 
 
 def parse(spec: str) -> Period:
     """A period from its spec; PeriodError (naming what is wrong) otherwise."""
+    return within_years(_parse(spec))
+
+
+def _parse(spec: str) -> Period:
     spec = (spec or "").strip()
     try:
         if ".." in spec:

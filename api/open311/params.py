@@ -22,12 +22,14 @@ from api.open311 import mapping, selectors
 from api.open311.render import Open311Error
 from cases.choices import Priority
 from cases.services import ADDRESS_MAX
+from pingan.text import refusal, strip_controls
 from territory.choices import Level
 from territory.models import Area
 
 MAX_SPAN = timedelta(days=90)  # the spec's default window and longest range
 DEFAULT_PAGE_SIZE = 1000  # "first 1000 requests" (the spec's default query limit)
 MAX_PAGE_SIZE = 1000
+MAX_PAGE = 1_000_000  # page × page_size stays a number every database takes
 DESCRIPTION_MAX = 4000  # the spec's limit
 NAME_MAX = 50
 PHONE_MAX = 30
@@ -36,7 +38,7 @@ MEDIA_URL_MAX = 500
 IDEMPOTENCY_KEY_MAX = 60
 TITLE_LENGTH = 40
 W3C = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$", re.ASCII
 )
 
 
@@ -121,21 +123,37 @@ def services(params) -> list[mapping.Service]:
     return found
 
 
-def _positive_int(params, name: str, default: int, maximum: int | None = None) -> int:
+ASCII_NUMBER = re.compile(r"^[0-9]{1,12}$")  # not int()'s: it reads ٣ and ³ as digits
+
+
+def _positive_int(params, name: str, default: int, maximum: int) -> int:
     raw = (params.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    if not ASCII_NUMBER.match(raw) or int(raw) < 1:
         raise bad(name, _("a whole number from 1"))
-    if maximum is not None and int(raw) > maximum:
+    if int(raw) > maximum:
         raise bad(name, _("at most %d") % maximum)
     return int(raw)
 
 
 def page(params) -> tuple[int, int]:
     """(page, page_size): the paging extension; pages count from 1."""
-    return (_positive_int(params, "page", 1),
+    return (_positive_int(params, "page", 1, MAX_PAGE),
             _positive_int(params, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE))
+
+
+def clean_form(form) -> None:
+    """A POST's arguments without control characters, in place; a NUL is refused (400
+    naming the argument) — pingan/text.py."""
+    for name in list(form):
+        if (problem := refusal(name)) is not None:
+            raise bad(name.replace("\x00", "\\0"), problem)
+        values = form.getlist(name)
+        for value in values:
+            if (problem := refusal(value)) is not None:
+                raise bad(name, problem)
+        form.setlist(name, [strip_controls(v) for v in values])
 
 
 # -- POST requests -----------------------------------------------------------------------------

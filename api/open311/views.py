@@ -14,7 +14,7 @@ from api.open311 import mapping, params, selectors
 from api.open311.render import FORMATS, Open311Error, error_response, respond
 from cases import services
 from cases.choices import Channel
-from cases.errors import CaseError, CaseInputError, CaseNotFound
+from cases.errors import CaseError, CaseInputError, CaseNotFound, IdempotencyConflict
 
 
 def open311(*methods: str):
@@ -136,6 +136,7 @@ def _create_request(request, fmt):
     # in the query string. The body wins.
     form = request.GET.copy()
     form.update(request.POST)
+    params.clean_form(form)
     user = params.api_user(form)
     jurisdiction = params.jurisdiction(form)
     new = params.new_request(form, jurisdiction)
@@ -145,6 +146,9 @@ def _create_request(request, fmt):
         kwargs["event_data"] = {"media_url": new.media_url}
     try:
         result = services.intake_case(channel=Channel.OPEN311, actor=user, **kwargs)
+    except IdempotencyConflict as error:
+        raise params.bad("idempotency_key", _("this key was already used with a different "
+                                              "request"), 422) from error
     except CaseInputError as error:
         raise Open311Error(400, *params.intake_problems(error.errors)) from error
     except CaseNotFound as error:

@@ -169,7 +169,7 @@ def test_a_retry_with_the_same_key_answers_200_with_the_same_case_and_no_code(as
     assert first.status_code == 201 and again.status_code == 200
     assert again.json()["case"]["number"] == first.json()["case"]["number"]
     assert again.json()["public_code"] is None and again.json()["created"] is False
-    assert Case.objects.filter(client_key="hotline-0001").count() == 1
+    assert Case.objects.filter(client_key__endswith=":hotline-0001").count() == 1
 
 
 def test_the_idempotency_key_header_works_like_the_client_key(as_user, first_grid):
@@ -178,17 +178,45 @@ def test_the_idempotency_key_header_works_like_the_client_key(as_user, first_gri
     first = post(client, f"{API}/cases", report(first_grid), headers=headers)
     again = post(client, f"{API}/cases", report(first_grid), headers=headers)
     assert (first.status_code, again.status_code) == (201, 200)
-    assert Case.objects.filter(client_key="9b1f7c1e-retry").count() == 1
+    assert Case.objects.filter(client_key__endswith=":9b1f7c1e-retry").count() == 1
     clash = post(client, f"{API}/cases", report(first_grid, client_key="other"),
                  headers=headers)
     assert clash.status_code == 400 and "client_key" in clash.json()["errors"]
 
 
-def test_a_retry_by_someone_who_cannot_see_the_case_gets_404(as_user, far_grid):
-    post(as_user("clerk"), f"{API}/cases", report(far_grid, client_key="k-far"))
+def test_another_callers_key_of_the_same_spelling_never_reaches_the_case(as_user, far_grid):
+    first = post(as_user("clerk"), f"{API}/cases", report(far_grid, client_key="k-far"))
     response = post(as_user("community"), f"{API}/cases", report(far_grid, client_key="k-far"))
-    assert response.status_code == 404
-    assert "k-far" not in response.content.decode()
+    assert first.status_code == 201
+    assert response.status_code == 404  # outside the community's territory: its own refusal
+    assert first.json()["case"]["number"] not in response.content.decode()
+
+
+def test_keys_are_scoped_to_their_caller(as_user, first_grid):
+    """Hole 1: a stranger's key of the same spelling makes an independent case."""
+    first = post(as_user("clerk"), f"{API}/cases", report(first_grid),
+                 headers={"Idempotency-Key": "hotline-20261124-0042"})
+    other = post(as_user("dispatcher"), f"{API}/cases", report(first_grid),
+                 headers={"Idempotency-Key": "hotline-20261124-0042"})
+    assert (first.status_code, other.status_code) == (201, 201)
+    assert other.json()["created"] is True
+    assert other.json()["case"]["number"] != first.json()["case"]["number"]
+
+
+def test_the_same_key_with_another_body_answers_422_never_the_old_case(as_user, first_grid):
+    client = as_user("clerk")
+    headers = {"Idempotency-Key": "retry-77"}
+    first = post(client, f"{API}/cases", report(first_grid), headers=headers)
+    clash = post(client, f"{API}/cases", report(first_grid, title="另一件事"), headers=headers)
+    assert first.status_code == 201 and clash.status_code == 422
+    body = clash.json()
+    assert body["code"] == "idempotency_key_reused" and "Idempotency-Key" in body["errors"]
+    assert "different request" in body["detail"]
+    assert first.json()["case"]["number"] not in clash.content.decode()
+    by_field = post(client, f"{API}/cases", report(first_grid, title="又一件", client_key="f-1"))
+    again = post(client, f"{API}/cases", report(first_grid, title="再一件", client_key="f-1"))
+    assert by_field.status_code == 201 and again.status_code == 422
+    assert "client_key" in again.json()["errors"]
 
 
 def test_duplicates_are_offered_on_intake(as_user, first_grid):

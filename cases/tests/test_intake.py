@@ -5,7 +5,7 @@ from django.db import connection
 
 from cases import services
 from cases.choices import Location, Status
-from cases.errors import CaseInputError, CaseNotFound
+from cases.errors import CaseInputError, CaseNotFound, IdempotencyConflict
 from cases.models import Case, CaseEvent, Party
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +58,26 @@ def test_a_retried_request_with_the_same_client_key_returns_the_same_case(first_
     assert Case.objects.filter(client_key="app-42").count() == 1
 
 
+def test_the_same_client_key_with_another_request_is_refused_not_answered(first_grid):
+    kw = {"title": "路灯不亮", "channel": "open311", "case_type": "request",
+          "client_key": "app-43", "lon": first_grid.centroid_lon, "lat": first_grid.centroid_lat}
+    services.intake_case(**kw)
+    with pytest.raises(IdempotencyConflict) as caught:
+        services.intake_case(**{**kw, "title": "别人的案件"})
+    assert caught.value.status == 422 and "client_key" in caught.value.errors
+    assert Case.objects.filter(client_key="app-43").count() == 1
+
+
+def test_control_characters_are_stripped_at_intake(first_grid):
+    case = services.intake_case(
+        title="路灯\x07不亮\x1b", text="第一行\n第二行\t\x7f\x85", address="\x0c三号楼",
+        channel="hotline", case_type="request", parties=[{"name": "王\x08小明"}],
+        lon=first_grid.centroid_lon, lat=first_grid.centroid_lat).case
+    case.refresh_from_db()
+    assert (case.title, case.text, case.address) == ("路灯不亮", "第一行\n第二行", "三号楼")
+    assert case.parties.get().name == "王小明"
+
+
 def test_a_point_outside_every_grid_is_accepted_flagged_and_sent_to_the_district_center(users):
     case = services.intake_case(title="江边护栏损坏", channel="hotline", case_type="hazard",
                                 lon=106.40, lat=29.40).case
@@ -90,7 +110,12 @@ def test_a_case_without_a_point_falls_back_to_the_reporters_grid(first_grid):
         ({"parties": [{"phone": "call me maybe"}]}, "parties[0].phone"),
         ({"parties": [{"email": "xiaoming at example"}]}, "parties[0].email"),
         ({"parties": [{"role": "judge"}]}, "parties[0].role"),
-        ({"client_key": "k" * 81}, "client_key"),
+        ({"client_key": "k" * 161}, "client_key"),  # a stored key: scope and key
+        ({"title": "井盖\x00松动"}, "title"),
+        ({"text": "\x00"}, "text"),
+        ({"address": "a\x00"}, "address"),
+        ({"parties": [{"name": "王\x00"}]}, "parties[0].name"),
+        ({"client_key": "k\x00"}, "client_key"),
     ],
 )
 def test_bad_input_names_the_field_and_writes_nothing(first_grid, kw, field):

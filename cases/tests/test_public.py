@@ -88,6 +88,48 @@ def test_a_resent_report_registers_one_case(client, first_grid):
     assert Case.objects.count() == 1 and 'id="case-code"' not in page
 
 
+def test_a_key_known_to_a_stranger_never_shows_anothers_case(client, first_grid, users):
+    """Hole 1: the resident form's key is the browser session's own."""
+    from django.test import Client
+
+    from api.models import ApiToken
+
+    mine, _code = report(client, report_data(first_grid, client_key="hotline-20261124-0042"))
+    stranger = Client()
+    response = stranger.post(reverse("public:report"), report_data(
+        first_grid, title="别人的问题", client_key="hotline-20261124-0042"))
+    assert response.status_code == 302
+    page = stranger.get(response["Location"]).content.decode()
+    assert mine not in page and 'id="case-code"' in page  # a case of its own, new
+    assert Case.objects.count() == 2
+    # ... and the API caller with the same key gets a case of its own too.
+    _token, raw = ApiToken.issue(name="hotline", user=users["clerk"])
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+    body = {"title": "热线来电", "case_type": "hazard", "category": "hazard-fire",
+            "lon": first_grid.centroid_lon, "lat": first_grid.centroid_lat}
+    answer = api.post("/api/v1/cases", body, content_type="application/json",
+                      headers={"Idempotency-Key": "hotline-20261124-0042"})
+    assert answer.status_code == 201 and answer.json()["created"] is True
+    assert mine not in answer.content.decode()
+
+
+def test_the_same_key_with_another_report_is_refused_in_the_same_session(client, first_grid):
+    report(client, report_data(first_grid, client_key="tab-2"))
+    response = client.post(reverse("public:report"),
+                           report_data(first_grid, title="另一个问题", client_key="tab-2"))
+    assert response.status_code == 422 and Case.objects.count() == 1
+
+
+def test_control_characters_are_stripped_and_nul_refused_on_the_public_form(client,
+                                                                            first_grid):
+    response = client.post(reverse("public:report"),
+                           report_data(first_grid, title="楼道\x00堆物"))
+    assert response.status_code == 400 and not Case.objects.exists()
+    assert "title" in response.context["form"].errors
+    number, _code = report(client, report_data(first_grid, title="楼道\x1b[31m堆物\x7f"))
+    assert Case.objects.get(number=number).title == "楼道[31m堆物"
+
+
 def test_tracking_shows_progress_without_staff_names_or_personal_data(client, first_grid,
                                                                       users):
     number, code = report(client, report_data(first_grid))
