@@ -90,6 +90,23 @@ def event_out(event) -> dict:
     }
 
 
+def events_out(case: Case, user) -> list[dict]:
+    """The case's timeline for `user`: intake's possible duplicates only those the user may see
+    (the intake event lists similar cases of any territory)."""
+    events = list(case.events.select_related("actor_unit"))
+    out = [event_out(e) for e in events]
+    numbers = {n for e in out for n, _s in (e["data"] or {}).get("duplicates", [])}
+    if numbers:
+        found = list(Case.objects.filter(number__in=numbers).only("pk", "number", "area_code"))
+        visible = selectors.visible_among(user, found)
+        allowed = {c.number for c in found if c.pk in visible}
+        for e in out:
+            if "duplicates" in (e["data"] or {}):
+                e["data"] = {**e["data"], "duplicates": [
+                    d for d in e["data"]["duplicates"] if d[0] in allowed]}
+    return out
+
+
 def _person_label(user) -> str:
     person = getattr(user, "person", None)
     return person.name if person is not None else user.get_username()
@@ -133,7 +150,7 @@ def case_detail(case: Case, user) -> dict:
              "contact_failed": f.contact_failed, "at": f.at}
             for f in feedback
         ],
-        "events": [event_out(e) for e in case.events.select_related("actor_unit")],
+        "events": events_out(case, user),
         "allowed_actions": actions_for(user, case, feedback),
     })
     return out
@@ -180,7 +197,7 @@ def get_case(request: HttpRequest, number: str):
             summary="A case's timeline", operation_id="cases_events")
 def case_events(request: HttpRequest, number: str):
     case = selectors.get_case(request.auth, number=number)
-    return [event_out(e) for e in case.events.select_related("actor_unit")]
+    return events_out(case, request.auth)
 
 
 # -- intake ------------------------------------------------------------------------------------

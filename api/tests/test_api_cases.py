@@ -626,3 +626,24 @@ def test_allowed_actions_are_exactly_those_the_services_let_the_caller_take(
                 assert status in (200, 400), (who, action, status)
             else:
                 assert status in (403, 409), (who, action, status)
+
+
+# -- possible duplicates in the timeline stay inside the caller's territory ----------------------
+def test_the_timeline_names_only_duplicates_in_the_callers_territory(
+        as_user, make_case, far_grid, settings):
+    settings.PINGAN_DUPLICATE_RADIUS_M = 1e9  # the whole district counts as near
+    theirs = make_case(grid=far_grid)
+    near = make_case()
+    mine = make_case()
+    listed = [n for n, _s in mine.events.get(kind="intake").data["duplicates"]]
+    assert theirs.number in listed and near.number in listed  # intake looks everywhere
+
+    def duplicates(client, url):
+        body = client.get(url).json()
+        events = body if isinstance(body, list) else body["events"]
+        intake = next(e for e in events if e["kind"] == "intake")
+        return {n for n, _s in intake["data"]["duplicates"]}
+
+    for url in (f"{API}/cases/{mine.number}/events", f"{API}/cases/{mine.number}"):
+        assert duplicates(as_user("community"), url) == {near.number}
+        assert duplicates(as_user("clerk"), url) == {near.number, theirs.number}

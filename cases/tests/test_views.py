@@ -593,3 +593,17 @@ def test_the_case_type_may_come_from_the_category_but_one_of_them_is_needed(logi
         first_grid, case_type="", category="hazard-storage"))
     assert response.status_code == 302
     assert Case.objects.get().case_type.code == "hazard"
+
+
+def test_the_case_page_names_only_duplicates_in_the_users_territory(
+        login, make_case, far_grid, settings):
+    settings.PINGAN_DUPLICATE_RADIUS_M = 1e9  # the whole district counts as near
+    theirs = make_case(grid=far_grid)
+    near = make_case()
+    mine = make_case()
+    assert {n for n, _s in mine.events.get(kind="intake").data["duplicates"]} >= {
+        theirs.number, near.number}
+    page = login("community").get(detail_url(mine)).content.decode()
+    assert near.number in page and theirs.number not in page
+    page = login("clerk").get(detail_url(mine)).content.decode()
+    assert near.number in page and theirs.number in page
