@@ -81,6 +81,16 @@ def _fresh_reference_data():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """The cache (the public pages' throttle counts) starts empty in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Every test starts in the default language: a request under /en/ in one test must not
     leave English active for the next."""

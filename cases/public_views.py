@@ -18,6 +18,7 @@ from cases.choices import Status
 from cases.errors import CaseError, CaseNotFound
 from cases.forms import PublicRateForm, PublicReportForm, TrackForm, add_case_error, error_summary
 from cases.models import Case
+from cases.throttle import posted_case_number, throttled
 from territory.choices import Level
 from territory.models import Area
 
@@ -34,6 +35,7 @@ def street_outlines() -> list[dict]:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@throttled("report", setting="PINGAN_PUBLIC_REPORT_THROTTLE")
 def report(request):
     form = PublicReportForm(request.POST or None)
     status = 200
@@ -89,6 +91,7 @@ def _track_page(request, form, case: Case | None, *, status: int = 200, rate_for
 
 
 @require_http_methods(["GET", "POST"])
+@throttled("track", setting="PINGAN_PUBLIC_TRACK_THROTTLE", keys=posted_case_number)
 def track(request):
     """Number + code (posted, so the code never lands in a URL or a log) → the progress."""
     form = TrackForm(request.POST or None)
@@ -103,6 +106,7 @@ def track(request):
 
 
 @require_POST
+@throttled("track", setting="PINGAN_PUBLIC_TRACK_THROTTLE", keys=posted_case_number)
 def rate(request):
     form = PublicRateForm(request.POST)
     track_form = TrackForm(request.POST)

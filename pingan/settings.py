@@ -157,6 +157,24 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # unlock with `pingan axes-reset-username NAME`.
 AXES_ENABLE_ADMIN = False
 
+
+def _throttle(name: str, default: str) -> tuple[int, int]:
+    tries, seconds = os.environ.get(name, default).split("/")
+    return int(tries), int(seconds)
+
+
+# The public pages' throttles (cases/throttle.py): tries/seconds per client address, and for
+# tracking also per case number (tracking and rating share the count: both check a code).
+PINGAN_PUBLIC_TRACK_THROTTLE = _throttle("PINGAN_PUBLIC_TRACK_THROTTLE", "10/600")
+PINGAN_PUBLIC_REPORT_THROTTLE = _throttle("PINGAN_PUBLIC_REPORT_THROTTLE", "20/3600")
+# The throttles count in the cache: in-process by default (counts per worker process);
+# PINGAN_CACHE=database shares them between processes (run `pingan createcachetable` once).
+CACHES = {"default": {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "pingan_cache",
+} if os.environ.get("PINGAN_CACHE") == "database" else {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pingan",
+}}
+
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -223,3 +223,50 @@ def test_the_public_pages_are_chinese_by_default_and_english_under_en(client):
     assert "消防隐患" in page  # the catalogue's own names
     page = client.get("/en/report/").content.decode()
     assert 'lang="en"' in page and "Report a problem" in page and "Send the report" in page
+
+
+# -- throttles ------------------------------------------------------------------------------------
+def test_tracking_is_throttled_per_address(client, first_grid, settings):
+    settings.PINGAN_PUBLIC_TRACK_THROTTLE = (3, 600)
+    number, code = report(client, report_data(first_grid))
+    url = reverse("public:track")
+    for i in range(3):
+        response = client.post(url, {"number": f"500103-2026-99999{i}", "code": "AAAAAAAA"},
+                               REMOTE_ADDR="10.1.1.1")
+        assert response.status_code == 404
+    # the fourth try, even with the right number and code, waits
+    response = client.post(url, {"number": number, "code": code}, REMOTE_ADDR="10.1.1.1")
+    assert response.status_code == 429 and response["Retry-After"] == "600"
+    assert "请稍等" in response.content.decode() and number not in response.content.decode()
+    # another address may still follow its case
+    assert client.post(url, {"number": number, "code": code},
+                       REMOTE_ADDR="10.1.1.2").status_code == 200
+    # showing the form is not a try
+    assert client.get(url, REMOTE_ADDR="10.1.1.1").status_code == 200
+
+
+def test_tracking_is_throttled_per_case_number_from_any_address(client, first_grid, settings):
+    settings.PINGAN_PUBLIC_TRACK_THROTTLE = (3, 600)
+    number, code = report(client, report_data(first_grid))
+    url = reverse("public:track")
+    for i in range(3):
+        client.post(url, {"number": number, "code": f"AAAAAAA{i}"}, REMOTE_ADDR=f"10.2.0.{i}")
+    response = client.post("/en" + url, {"number": number, "code": code},
+                           REMOTE_ADDR="10.2.0.9")
+    assert response.status_code == 429 and "Too many tries" in response.content.decode()
+    # rating counts with tracking: it checks the code too
+    response = client.post(reverse("public:rate"), {"number": number, "code": code,
+                                                    "rating": "satisfied"}, REMOTE_ADDR="10.2.1.1")
+    assert response.status_code == 429
+
+
+def test_reporting_is_throttled_per_address(client, settings):
+    settings.PINGAN_PUBLIC_REPORT_THROTTLE = (2, 3600)
+    url = reverse("public:report")
+    for i in range(2):
+        response = client.post(url, report_data(client_key=f"k{i}"), REMOTE_ADDR="10.3.0.1")
+        assert response.status_code == 302
+    response = client.post(url, report_data(client_key="k3"), REMOTE_ADDR="10.3.0.1")
+    assert response.status_code == 429 and Case.objects.count() == 2
+    assert client.post(url, report_data(client_key="k4"),
+                       REMOTE_ADDR="10.3.0.2").status_code == 302
