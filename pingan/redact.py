@@ -112,8 +112,11 @@ _CUE_NUMBER = re.compile(
 LONG_DIGITS = re.compile(r"(?<!\d)\d{9,}(?!\d)")
 
 _HAN = "\u4e00-\u9fff"
-_STRONG_NAME_CUE = r"(?:我叫|联系电话人|联系人|姓名|名字叫|名叫)"
-_WEAK_NAME_CUE = r"(?:我是|本人)"
+_STRONG_NAME_CUE = r"(?:联系电话人|联系人|姓名|名字叫|名叫)"
+_WEAK_NAME_CUE = r"(?:我叫|我是|本人)"
+# After these a name must start with a common surname (我是业主, 本人住在…, 我叫不出…); after
+# the others (联系人, 姓名) whatever follows is taken as the name.
+_SURNAME_FIRST = ("我叫", "我是", "本人")
 # Common surnames: after a weak cue (我是业主, 本人住在…) only a surname starts a name.
 SURNAMES = set(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程"
@@ -209,7 +212,7 @@ def _name_span(match: re.Match) -> tuple[int, int] | None:
     name = match.group("name")
     cut = next((i for i, ch in enumerate(name) if i >= 2 and ch in _NAME_STOP), len(name))
     name = name[:cut]
-    if match.group("cue") in ("我是", "本人") and name[0] not in SURNAMES:
+    if match.group("cue") in _SURNAME_FIRST and name[0] not in SURNAMES:
         return None
     start = match.start("name")
     return start, start + len(name)
