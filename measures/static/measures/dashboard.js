@@ -1,6 +1,9 @@
 /* Dashboard charts (ECharts). Every mark is a link: a click opens the cases it counts. */
 (function () {
   "use strict";
+  // ECharts renders tooltip strings as HTML: names come from administrators, so escape them.
+  const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, (c) =>
+    ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
   const el = document.getElementById("chart-data");
   if (!el || !window.echarts) return;
   const data = JSON.parse(el.textContent);
@@ -53,7 +56,7 @@
     echarts.registerMap("pingan-area", m.geojson);
     const values = m.data.map((d) => d.value);
     chart("map-chart", {
-      tooltip: { trigger: "item", formatter: (p) => `${(p.data && p.data.label) || p.name}: ${p.value || 0}` },
+      tooltip: { trigger: "item", formatter: (p) => `${esc((p.data && p.data.label) || p.name)}: ${esc(p.value || 0)}` },
       visualMap: { min: 0, max: Math.max(1, ...values), calculable: true, left: 0, bottom: 0,
                    inRange: { color: ["#fff5f5", "#feb2b2", "#c53030"] },
                    textStyle: { color: text } },

@@ -1,6 +1,9 @@
 /* Hotspot map (Gi* classes per grid) and the monthly series per category. */
 (function () {
   "use strict";
+  // ECharts renders tooltip strings as HTML: names come from administrators, so escape them.
+  const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, (c) =>
+    ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
   const el = document.getElementById("hotspot-data");
   if (!el || !window.echarts) return;
   const d = JSON.parse(el.textContent);
@@ -12,7 +15,7 @@
     c.setOption({
       animation: false,
       tooltip: { trigger: "item", formatter: (p) => p.data ?
-        `${p.data.label}<br>${d.labels.count}: ${p.data.count}<br>z = ${p.data.z}, p = ${p.data.p}` : p.name },
+        `${esc(p.data.label)}<br>${esc(d.labels.count)}: ${esc(p.data.count)}<br>z = ${esc(p.data.z)}, p = ${esc(p.data.p)}` : esc(p.name) },
       visualMap: { type: "piecewise", left: 0, bottom: 0, pieces: [
         { value: 2, label: d.labels.hot, color: "#c53030" },
         { value: 1, label: d.labels.none, color: "#edf2f7" },

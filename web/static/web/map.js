@@ -89,7 +89,7 @@
       },
       onEachFeature: (f, lyr) => {
         byCode.set(f.properties.code, lyr);
-        lyr.bindTooltip(f.properties.name, { sticky: true });
+        lyr.bindTooltip(escapeHtml(f.properties.name), { sticky: true });  // a tooltip string is HTML
         lyr.on("click", () => select(f, lyr));
       },
     }).addTo(map);
