@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "csp",
     "ninja",
     "territory",
     "org",
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -223,6 +225,44 @@ PINGAN_WEBHOOK_URL = os.environ.get("PINGAN_WEBHOOK_URL", "")
 # Map: no tile server is needed; set a URL template to draw a base map under the areas.
 PINGAN_TILE_URL = os.environ.get("PINGAN_TILE_URL", "")
 PINGAN_TILE_ATTRIBUTION = os.environ.get("PINGAN_TILE_ATTRIBUTION", "")
+
+
+def tile_origin(template: str) -> str:
+    """The CSP source of a tile URL template: its scheme and host, a `{s}`-style label as `*`
+    ("https://{s}.tile.example.org/{z}/{x}/{y}.png" -> "https://*.tile.example.org")."""
+    if "://" not in template:
+        return ""
+    scheme, rest = template.split("://", 1)
+    host = rest.split("/", 1)[0]
+    labels = host.split(".")
+    if any("{" in label for label in labels):
+        labels = ["*"] + labels[1:] if "{" in labels[0] else labels
+        if any("{" in label for label in labels):
+            return ""  # a placeholder deeper than the first label: no CSP source can say it
+    return f"{scheme}://{'.'.join(labels)}"
+
+
+# Content-Security-Policy (django-csp): scripts and styles only from this site, no inline
+# script or event handler, no framing, forms post only here. Inline style *attributes* stay
+# allowed (chart tooltips and Django's admin write them); style elements do not.
+# Images: this site, data: URIs (Leaflet, the admin) and the tile server, if one is set.
+from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"] + [o for o in [tile_origin(PINGAN_TILE_URL)] if o],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 # The locator re-checks the area table for changes at most this often (seconds).
 PINGAN_LOCATOR_RECHECK_SECONDS = float(os.environ.get("PINGAN_LOCATOR_RECHECK_SECONDS", "5"))
 # How often a process looks whether the triage model file changed (intake asks per case).
