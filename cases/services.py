@@ -70,7 +70,7 @@ from org import access, policy
 from org.choices import Role
 from org.models import Membership, Unit
 from pingan import bulk
-from pingan.text import clean_fields, clean_text
+from pingan.text import clean_fields, clean_text, refusal, strip_controls
 from territory.choices import Level
 
 TITLE_MAX = 200
@@ -585,6 +585,8 @@ def _transition(case_id: int, action: str, actor, *, version: int | None, reason
         raise TransitionNotAllowed(
             _("%(action)s is not allowed when the case is %(status)s")
             % {"action": action, "status": case.get_status_display()}, field="status")
+    if (problem := refusal(reason)) is not None:  # every caller, not only the forms
+        raise CaseInputError({"reason": problem})
     if t.needs_reason and not reason.strip():
         raise CaseInputError({"reason": _("required for %s") % action})
     if len(reason) > REASON_MAX:
@@ -638,7 +640,7 @@ def _event(case: Case, seq: int, kind: str, actor, from_status: str, to_status: 
         case=case, seq=seq, at=at or timezone.now(),
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_unit=unit, actor_label=actor_label, kind=kind, from_status=from_status,
-        to_status=to_status, reason=reason, data=data or {},
+        to_status=to_status, reason=strip_controls(reason), data=data or {},
     )
 
 

@@ -174,3 +174,15 @@ def test_revealing_personal_data_is_audited_and_scoped(first_grid, users):
     assert shown["phone"] == "13900001111"
     assert PersonalDataAccess.objects.filter(party=party, user=users["dispatcher"]).count() == 1
     assert case.events.filter(kind="reveal").exists()
+
+
+def test_a_reason_is_cleaned_by_the_service_itself_whoever_calls_it(make_case, users):
+    """The forms and the API clean text before calling; a service called from anywhere else
+    (a command, an import, a future app) must not store a NUL or a control character."""
+    case = make_case()
+    with pytest.raises(CaseInputError) as refused:
+        services.comment_case(case.pk, actor=users["dispatcher"], reason="打过电话\x00")
+    assert "reason" in refused.value.errors
+    assert case.events.count() == 1 and Case.objects.get(pk=case.pk).version == case.version
+    services.comment_case(case.pk, actor=users["dispatcher"], reason="打过\x0b电话\x1b")
+    assert case.events.order_by("seq").last().reason == "打过电话"
