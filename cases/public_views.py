@@ -6,6 +6,8 @@ be used to find out which numbers exist. Nothing here shows staff names or perso
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +25,9 @@ from territory.choices import Level
 from territory.models import Area
 
 SESSION_KEY = "pingan_public_received"
+# The report form's idempotency scope: a random value in a signed cookie (30 days).
+SCOPE_COOKIE, SCOPE_SALT = "pingan_report", "pingan.report-scope"
+SCOPE_AGE = 30 * 24 * 3600
 
 
 def street_outlines() -> list[dict]:
@@ -39,11 +44,21 @@ def street_outlines() -> list[dict]:
 def report(request):
     form = PublicReportForm(request.POST or None)
     status = 200
-    if not request.session.session_key:
-        # The form's key lives in this browser's session (set with the form page, so a
-        # double click's second post carries it too): nobody else's key reaches its case.
-        request.session.save()
-    scope = services.session_scope(request.session.session_key)
+    # The form's key lives in this browser's own scope, a random value in a signed cookie
+    # set with the form page (so a double click's second post carries it too): nobody
+    # else's key reaches its case. A cookie, not a session: a visitor who only looks at
+    # the form leaves no row behind.
+    scope_id = request.get_signed_cookie(SCOPE_COOKIE, default=None, salt=SCOPE_SALT) \
+        or secrets.token_urlsafe(18)
+    scope = services.session_scope(scope_id)
+    response = _report_response(request, form, scope, status)
+    response.set_signed_cookie(SCOPE_COOKIE, scope_id, salt=SCOPE_SALT, max_age=SCOPE_AGE,
+                               httponly=True, samesite="Lax",
+                               secure=settings.SESSION_COOKIE_SECURE)
+    return response
+
+
+def _report_response(request, form, scope: str, status: int):
     if form.is_bound:
         if form.is_valid():
             try:

@@ -167,7 +167,7 @@ def scoped_key(scope: str, key: str | None) -> str | None:
 
 
 def session_scope(session_key: str) -> str:
-    """The public form's scope: the browser session, by a hash (the key itself is a secret)."""
+    """The public form's scope: the browser's own random value (a signed cookie), by a hash."""
     return "session:" + hashlib.sha256(session_key.encode()).hexdigest()[:24]
 
 

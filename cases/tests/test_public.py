@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -270,3 +271,17 @@ def test_reporting_is_throttled_per_address(client, settings):
     assert response.status_code == 429 and Case.objects.count() == 2
     assert client.post(url, report_data(client_key="k4"),
                        REMOTE_ADDR="10.3.0.2").status_code == 302
+
+
+def test_looking_at_the_form_leaves_no_session_row(client, first_grid):
+    """The form's scope is a signed cookie: bots and visitors who only look store nothing."""
+    from django.contrib.sessions.models import Session
+
+    for _ in range(3):
+        assert Client().get(reverse("public:report")).status_code == 200
+    assert Session.objects.count() == 0
+    page = client.get(reverse("public:report"))
+    assert page.cookies["pingan_report"]["httponly"]
+    number, _code = report(client, report_data(first_grid, client_key="tab-1"))
+    again = client.post(reverse("public:report"), report_data(first_grid, client_key="tab-1"))
+    assert again.status_code == 302 and Case.objects.count() == 1  # the same scope: a repeat
