@@ -89,35 +89,46 @@ TEMPLATES = [
     },
 ]
 
+
+
+def database(url: str) -> dict:
+    """One database's settings from its URL, with the options Pingan runs each vendor with
+    (also used by the benchmarks that make a database of their own)."""
+    db = dj_database_url.parse(url, conn_max_age=60)
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets the web server and the worker read while one writes (DESIGN §6).
+        db["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+        db["CONN_MAX_AGE"] = 0
+    elif db["ENGINE"] == "django.db.backends.postgresql":
+        # Under ASGI each request runs in its own context with its own connection: persistent
+        # connections would pile up until PostgreSQL refuses clients. Use psycopg's pool
+        # instead.
+        db["CONN_MAX_AGE"] = 0
+        db.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": int(os.environ.get("PINGAN_DB_POOL_SIZE", "8")),
+            "timeout": 10,
+        }
+        # Intake's hot statements are prepared on the server and planned once (pingan/bulk.py
+        # asks with prepare=True). Django turns psycopg's preparing off (threshold None), which
+        # refuses even an explicit request; a threshold never reached keeps everything else
+        # unprepared (Django's own cursors bind on the client and never prepare). Left to
+        # choose, PostgreSQL planned the duplicate search afresh for every case (0.5 ms), each
+        # custom plan looking cheaper than the generic one: generic plans it is, held to the
+        # right indexes by tests/test_postgres.py.
+        db["OPTIONS"].setdefault("prepare_threshold", 2**31 - 1)
+        db["OPTIONS"].setdefault("options", "-c plan_cache_mode=force_generic_plan")
+    return db
+
+
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'pingan.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+DATABASES = {"default": database(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # WAL lets the web server and the worker read while one writes (DESIGN §6).
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Under ASGI each request runs in its own context with its own connection: persistent
-    # connections would pile up until PostgreSQL refuses clients. Use psycopg's pool instead.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": 1,
-        "max_size": int(os.environ.get("PINGAN_DB_POOL_SIZE", "8")),
-        "timeout": 10,
-    }
-    # Intake's hot statements are prepared on the server and planned once (pingan/bulk.py
-    # asks with prepare=True). Django turns psycopg's preparing off (threshold None), which
-    # refuses even an explicit request; a threshold never reached keeps everything else
-    # unprepared (Django's own cursors bind on the client and never prepare). Left to
-    # choose, PostgreSQL planned the duplicate search afresh for every case (0.5 ms), each
-    # custom plan looking cheaper than the generic one: generic plans it is, held to the
-    # right indexes by tests/test_postgres.py.
-    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 2**31 - 1)
-    DATABASES["default"]["OPTIONS"].setdefault("options", "-c plan_cache_mode=force_generic_plan")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
