@@ -1102,7 +1102,7 @@ def ensure_ticker() -> None:
 
     It runs where readings are ingested, because that is where the venues' live state is."""
     global _ticker
-    every = float(getattr(settings, "PINGAN_CROWD_TICK_SECONDS", 1.0))
+    every = settings.PINGAN_CROWD_TICK_SECONDS
     if every <= 0:
         return
     with _ticker_lock:

@@ -1,5 +1,6 @@
 """Pingan settings, read from the environment (12-factor; DESIGN §5)."""
 
+import json
 import os
 from pathlib import Path
 
@@ -16,6 +17,20 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_json_object(name: str) -> dict:
+    """A JSON object from the environment; unset or empty: {}."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a JSON object: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object")
+    return value
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -217,6 +232,12 @@ PINGAN_TRIAGE_THRESHOLD = float(os.environ.get("PINGAN_TRIAGE_THRESHOLD", "0.6")
 # The trained category model (`pingan train-triage`); without one, keyword rules answer.
 # Unset: var/triage/model.joblib if it exists, else keyword rules only.
 PINGAN_TRIAGE_MODEL = os.environ.get("PINGAN_TRIAGE_MODEL", "")
+# The category catalogue CSV `pingan train-triage` reads when not given one; unset:
+# taxonomy.csv beside the training data, if there.
+PINGAN_TRIAGE_TAXONOMY = os.environ.get("PINGAN_TRIAGE_TAXONOMY", "")
+# The keyword rules used without a model: a JSON object, category → keywords (a list, or
+# one string split on spaces); unset: no rules, a person picks.
+PINGAN_TRIAGE_KEYWORDS = env_json_object("PINGAN_TRIAGE_KEYWORDS")
 # Cases whose point lies outside every grid go to this district's center.
 PINGAN_DISTRICT_CODE = os.environ.get("PINGAN_DISTRICT_CODE", "500103")
 # Duplicate suggestions: open cases of the same category this near, this recent.
@@ -247,10 +268,15 @@ PINGAN_INTAKE_COMMIT_DELAY_MS = float(os.environ.get("PINGAN_INTAKE_COMMIT_DELAY
 # checked for changes at most this often (seconds; org/reference.py).
 PINGAN_REFERENCE_RECHECK_SECONDS = float(
     os.environ.get("PINGAN_REFERENCE_RECHECK_SECONDS", "2"))
+# How often each process that ingests crowd readings checks its venues for silent sensors
+# and lapsed early warnings (seconds; crowd/services.py `tick`); 0 turns it off.
+PINGAN_CROWD_TICK_SECONDS = float(os.environ.get("PINGAN_CROWD_TICK_SECONDS", "1"))
+
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
