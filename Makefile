@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 VENDOR := web/static/vendor
 export PINGAN_EMBEDDED ?= 1
 
-.PHONY: demo test test-sqlite test-postgres bench lint fmt migrate messages install assets clean
+.PHONY: demo test bench lint fmt migrate messages install assets clean
 
 demo: install assets
 	$(BIN)/pingan demo

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import logging
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -14,8 +10,6 @@ from ninja.renderers import JSONRenderer
 
 from api.auth import session_auth, token_auth
 from cases.errors import CaseError, VersionConflict
-
-log = logging.getLogger(__name__)
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -169,17 +163,4 @@ def error_message(error: dict) -> str:
 
 api.add_router("/", "api.cases.router", tags=["cases"])
 api.add_router("/", "api.territory.router", tags=["territory"])
-
-
-def _add_optional_router(module: str, prefix: str, tag: str) -> None:
-    """Routers other apps own (crowd/api.py) join the API when their module exists."""
-    if importlib.util.find_spec(module) is None:
-        return
-    router = getattr(importlib.import_module(module), "router", None)
-    if router is None:
-        log.warning("%s has no `router`; not added to the API", module)
-        return
-    api.add_router(prefix, router, tags=[tag])
-
-
-_add_optional_router("crowd.api", "/crowd/", "crowd")
+api.add_router("/crowd/", "crowd.api.router", tags=["crowd"])

@@ -31,6 +31,7 @@ class Channel(models.TextChoices):
     POLICE = "police", _("Police non-emergency transfer")
     OPEN311 = "open311", _("Open311")
     IMPORT = "import", _("Import")
+    CROWD = "crowd", _("Crowd board")  # a serious crowd alert files its own case
 
 
 class Priority(models.TextChoices):

@@ -15,7 +15,6 @@ another `actor` to put a real person's name on the history instead.
 from __future__ import annotations
 
 import csv
-import inspect
 import io
 import math
 import random
@@ -209,7 +208,6 @@ class ImportSummary:
     by_status: Counter = field(default_factory=Counter)
     by_category: Counter = field(default_factory=Counter)
     by_location: Counter = field(default_factory=Counter)
-    due_from_source: bool = False  # whether the file's due dates became the deadlines
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -565,18 +563,6 @@ def import_actor():
     return user
 
 
-def _intake_extras(rec: ImportRecord) -> dict:
-    """Arguments `intake_case` takes only once the services carry a file's own deadline and
-    source (see docs/import-formats.md, "Due dates"); until then they are left out."""
-    accepted = inspect.signature(services.intake_case).parameters
-    extras = {}
-    if "due_at" in accepted and rec.due_at is not None:
-        extras["due_at"] = rec.due_at
-    if "source" in accepted:
-        extras["source"] = rec.source
-    return extras
-
-
 # Service error field → our record field (to name the file's column in the report).
 _FIELD_TO_KEY = {"title": "title", "text": "text", "address": "address", "lon": "lon",
                  "lat": "lat", "category": "category", "case_type": "category",
@@ -592,7 +578,7 @@ def _write(rec: ImportRecord, actor) -> tuple[bool, str]:
             title=rec.title, text=rec.text, channel=Channel.IMPORT, case_type=rec.case_type,
             category=rec.category, lon=rec.lon, lat=rec.lat, address=rec.address,
             priority=rec.priority, client_key=rec.key, actor=actor,
-            received_at=rec.received_at, **_intake_extras(rec),
+            received_at=rec.received_at, due_at=rec.due_at, source=rec.source,
         )
     except IdempotencyConflict:
         return False, Case.objects.only("location").get(client_key=rec.key).location
@@ -637,7 +623,6 @@ def import_records(records: list[ImportRecord], *, actor=None, dry_run: bool = F
                    progress: Callable[[Iterable], Iterable] = lambda it: it) -> ImportSummary:
     """Write all records through the services in one transaction, or nothing."""
     summary = ImportSummary(rows=len(records), dry_run=dry_run)
-    summary.due_from_source = "due_at" in inspect.signature(services.intake_case).parameters
     for rec in records:
         summary.by_status[rec.status] += 1
         summary.by_category[rec.category.code if rec.category else ""] += 1

@@ -111,13 +111,13 @@ def intake_case(
     received_at: datetime | None = None,
     event_data: dict | None = None,
     due_at: datetime | None = None,
-    source: str | None = None,
+    source: dict | None = None,
 ) -> IntakeResult:
     """validate → locate → classify → dedupe → route → deadline → one transaction.
 
     `event_data` (e.g. an Open311 media_url) is kept in the first event's data. `due_at`
-    replaces the policy's deadline where a source system set one (imports); `source` names
-    that system in the first event.
+    replaces the policy's deadline where a source system set one (imports); `source` (the
+    source system's original fields) is kept in the first event's data.
 
     A `client_key` seen before with the same request gives back the case it made
     (created=False): the unique key refuses the second insert, so a first intake pays no

@@ -281,7 +281,7 @@ _fanout_lock = threading.Lock()
 
 def redis_fanout() -> RedisFanout | None:
     global _fanout
-    url = getattr(settings, "REDIS_URL", "")
+    url = settings.REDIS_URL
     if not url:
         return None
     with _fanout_lock:

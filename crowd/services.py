@@ -22,7 +22,6 @@ from typing import NamedTuple
 
 import numpy as np
 import shapely
-from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.models import F
@@ -834,10 +833,8 @@ def _publish_alert(alert_id: int) -> None:
 def open_case_for_serious_alert(*, alert_id: int):
     """A serious crowd alert becomes an urgent crowd-incident case (once per episode).
 
-    A clear no-op (None) when the case engine is not installed, the alert is below
-    serious, or the catalogue lacks the crowd category."""
-    if not apps.is_installed("cases"):
-        return None
+    A clear no-op (None) when the alert is below serious or the catalogue lacks the crowd
+    category."""
     from cases import services as case_services
     from cases.choices import Channel, Priority
     from cases.errors import CaseError
@@ -864,9 +861,7 @@ def open_case_for_serious_alert(*, alert_id: int):
                 "id": alert.pk,
                 "limit": zone.serious if zone else 5.0,
             },
-            # A "crowd board" channel belongs to the case engine's choices; until it has
-            # one, the board files like a clerk would.
-            channel=getattr(Channel, "CROWD", Channel.CLERK),
+            channel=Channel.CROWD,
             case_type="crowd",
             category="crowd-density",
             lon=lon,
@@ -1102,7 +1097,7 @@ def ensure_ticker() -> None:
 
     It runs where readings are ingested, because that is where the venues' live state is."""
     global _ticker
-    every = float(getattr(settings, "PINGAN_CROWD_TICK_SECONDS", 1.0))
+    every = settings.PINGAN_CROWD_TICK_SECONDS
     if every <= 0:
         return
     with _ticker_lock:

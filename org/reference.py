@@ -11,7 +11,8 @@ routing rule, a unit closed, a membership or token revoked — holds everywhere 
 many seconds, and at once in the process that made it.
 
 Changes that bypass model signals (`QuerySet.update`, `bulk_create`, raw SQL) must call
-`changed()` themselves; `pingan reference-changed` does it from the shell.
+`changed()` themselves (from the shell:
+`pingan shell -c "from org import reference; reference.changed()"`).
 """
 
 from __future__ import annotations

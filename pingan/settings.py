@@ -1,5 +1,6 @@
 """Pingan settings, read from the environment (12-factor; DESIGN §5)."""
 
+import json
 import os
 from pathlib import Path
 
@@ -16,6 +17,20 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_json_object(name: str) -> dict:
+    """A JSON object from the environment; unset or empty: {}."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a JSON object: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object")
+    return value
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -91,35 +106,46 @@ TEMPLATES = [
     },
 ]
 
+
+
+def database(url: str) -> dict:
+    """One database's settings from its URL, with the options Pingan runs each vendor with
+    (also used by the benchmarks that make a database of their own)."""
+    db = dj_database_url.parse(url, conn_max_age=60)
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets the web server and the worker read while one writes (DESIGN §6).
+        db["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+        db["CONN_MAX_AGE"] = 0
+    elif db["ENGINE"] == "django.db.backends.postgresql":
+        # Under ASGI each request runs in its own context with its own connection: persistent
+        # connections would pile up until PostgreSQL refuses clients. Use psycopg's pool
+        # instead.
+        db["CONN_MAX_AGE"] = 0
+        db.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": int(os.environ.get("PINGAN_DB_POOL_SIZE", "8")),
+            "timeout": 10,
+        }
+        # Intake's hot statements are prepared on the server and planned once (pingan/bulk.py
+        # asks with prepare=True). Django turns psycopg's preparing off (threshold None), which
+        # refuses even an explicit request; a threshold never reached keeps everything else
+        # unprepared (Django's own cursors bind on the client and never prepare). Left to
+        # choose, PostgreSQL planned the duplicate search afresh for every case (0.5 ms), each
+        # custom plan looking cheaper than the generic one: generic plans it is, held to the
+        # right indexes by tests/test_postgres.py.
+        db["OPTIONS"].setdefault("prepare_threshold", 2**31 - 1)
+        db["OPTIONS"].setdefault("options", "-c plan_cache_mode=force_generic_plan")
+    return db
+
+
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'pingan.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+DATABASES = {"default": database(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # WAL lets the web server and the worker read while one writes (DESIGN §6).
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Under ASGI each request runs in its own context with its own connection: persistent
-    # connections would pile up until PostgreSQL refuses clients. Use psycopg's pool instead.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": 1,
-        "max_size": int(os.environ.get("PINGAN_DB_POOL_SIZE", "8")),
-        "timeout": 10,
-    }
-    # Intake's hot statements are prepared on the server and planned once (pingan/bulk.py
-    # asks with prepare=True). Django turns psycopg's preparing off (threshold None), which
-    # refuses even an explicit request; a threshold never reached keeps everything else
-    # unprepared (Django's own cursors bind on the client and never prepare). Left to
-    # choose, PostgreSQL planned the duplicate search afresh for every case (0.5 ms), each
-    # custom plan looking cheaper than the generic one: generic plans it is, held to the
-    # right indexes by tests/test_postgres.py.
-    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 2**31 - 1)
-    DATABASES["default"]["OPTIONS"].setdefault("options", "-c plan_cache_mode=force_generic_plan")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -208,6 +234,12 @@ PINGAN_TRIAGE_THRESHOLD = float(os.environ.get("PINGAN_TRIAGE_THRESHOLD", "0.6")
 # The trained category model (`pingan train-triage`); without one, keyword rules answer.
 # Unset: var/triage/model.joblib if it exists, else keyword rules only.
 PINGAN_TRIAGE_MODEL = os.environ.get("PINGAN_TRIAGE_MODEL", "")
+# The category catalogue CSV `pingan train-triage` reads when not given one; unset:
+# taxonomy.csv beside the training data, if there.
+PINGAN_TRIAGE_TAXONOMY = os.environ.get("PINGAN_TRIAGE_TAXONOMY", "")
+# The keyword rules used without a model: a JSON object, category → keywords (a list, or
+# one string split on spaces); unset: no rules, a person picks.
+PINGAN_TRIAGE_KEYWORDS = env_json_object("PINGAN_TRIAGE_KEYWORDS")
 # Cases whose point lies outside every grid go to this district's center.
 PINGAN_DISTRICT_CODE = os.environ.get("PINGAN_DISTRICT_CODE", "500103")
 # Duplicate suggestions: open cases of the same category this near, this recent.
@@ -276,10 +308,15 @@ PINGAN_INTAKE_COMMIT_DELAY_MS = float(os.environ.get("PINGAN_INTAKE_COMMIT_DELAY
 # checked for changes at most this often (seconds; org/reference.py).
 PINGAN_REFERENCE_RECHECK_SECONDS = float(
     os.environ.get("PINGAN_REFERENCE_RECHECK_SECONDS", "2"))
+# How often each process that ingests crowd readings checks its venues for silent sensors
+# and lapsed early warnings (seconds; crowd/services.py `tick`); 0 turns it off.
+PINGAN_CROWD_TICK_SECONDS = float(os.environ.get("PINGAN_CROWD_TICK_SECONDS", "1"))
+
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }

@@ -20,16 +20,12 @@ from .data import read_messages
 from .features import read_taxonomy
 from .model import TrainParams, TriageModel
 
-DEFAULT_MODEL = Path("var") / "triage" / "model.joblib"
-
 
 def default_model_path() -> Path:
-    """settings.PINGAN_TRIAGE_MODEL if set, else var/triage/model.joblib under the project."""
-    configured = getattr(settings, "PINGAN_TRIAGE_MODEL", None)
-    if configured:
-        return Path(configured)
-    base = getattr(settings, "VAR_DIR", None)
-    return Path(base) / "triage" / "model.joblib" if base else DEFAULT_MODEL
+    """settings.PINGAN_TRIAGE_MODEL if set, else triage/model.joblib under PINGAN_VAR_DIR."""
+    if settings.PINGAN_TRIAGE_MODEL:
+        return Path(settings.PINGAN_TRIAGE_MODEL)
+    return Path(settings.VAR_DIR) / "triage" / "model.joblib"
 
 
 def resolve_taxonomy(data: Path, taxonomy: str | Path | None, use_taxonomy: bool) -> Path | None:
@@ -38,9 +34,8 @@ def resolve_taxonomy(data: Path, taxonomy: str | Path | None, use_taxonomy: bool
         return None
     if taxonomy:
         return Path(taxonomy)
-    configured = getattr(settings, "PINGAN_TRIAGE_TAXONOMY", None)
-    if configured:
-        return Path(configured)
+    if settings.PINGAN_TRIAGE_TAXONOMY:
+        return Path(settings.PINGAN_TRIAGE_TAXONOMY)
     beside = data.parent / "taxonomy.csv"
     return beside if beside.is_file() else None
 

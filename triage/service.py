@@ -22,8 +22,6 @@ from .text import clean
 
 log = logging.getLogger(__name__)
 
-DEFAULT_THRESHOLD = 0.6
-
 
 @dataclass(frozen=True, slots=True)
 class TriageResult:
@@ -96,7 +94,7 @@ def configured_model_path() -> tuple[Path, bool]:
     """(path, explicitly configured?) — settings.PINGAN_TRIAGE_MODEL else var/triage/."""
     from .cli import default_model_path
 
-    return default_model_path(), bool(getattr(settings, "PINGAN_TRIAGE_MODEL", None))
+    return default_model_path(), bool(settings.PINGAN_TRIAGE_MODEL)
 
 
 def get_model(path: str | Path | None = None) -> TriageModel | None:
@@ -141,8 +139,7 @@ def clear_cache() -> None:
 
 def default_rules() -> KeywordRules:
     """settings.PINGAN_TRIAGE_KEYWORDS (category → keywords) or, failing that, none."""
-    mapping = getattr(settings, "PINGAN_TRIAGE_KEYWORDS", None) or {}
-    return KeywordRules(mapping)
+    return KeywordRules(settings.PINGAN_TRIAGE_KEYWORDS)
 
 
 def propose_category(
@@ -156,7 +153,7 @@ def propose_category(
     """Propose a category; `prefill` only when confidence ≥ threshold. Never raises on a
     bad model: it falls back to `rules` (default: settings.PINGAN_TRIAGE_KEYWORDS)."""
     if threshold is None:
-        threshold = float(getattr(settings, "PINGAN_TRIAGE_THRESHOLD", DEFAULT_THRESHOLD))
+        threshold = settings.PINGAN_TRIAGE_THRESHOLD
     triage = model if isinstance(model, TriageModel) else get_model(model)
     if triage is not None:
         try:

@@ -28,7 +28,7 @@ def _run_threads(n, target):
         except Exception as exc:  # noqa: BLE001
             errors[i] = exc
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
     for t in threads:
         t.start()
     for t in threads:
@@ -37,50 +37,91 @@ def _run_threads(n, target):
     return errors
 
 
+def _wait_queued(group, n):
+    """Until `n` items wait in the group's queue (it notifies its lock at every arrival)."""
+    with group._lock:
+        return group._lock.wait_for(lambda: len(group._queue) >= n, timeout=10)
+
+
+class _HeldFirst:
+    """A writer whose first batch is held until `waiting` items queue behind it, so what
+    follows is written in full batches however the threads happen to be scheduled."""
+
+    def __init__(self, write, waiting):
+        self.write, self.waiting = write, waiting
+        self.writing = threading.Event()
+        self.group = None
+        self.calls = []
+
+    def __call__(self, items):
+        self.calls.append(list(items))
+        if len(self.calls) == 1:
+            self.writing.set()
+            assert _wait_queued(self.group, self.waiting), "the others never queued"
+        self.write(items)
+
+
+def _behind_a_held_batch(write, n, **kw):
+    """`n` threads submit 0..n-1 while a first item's (-1) batch is being written; the
+    group, the writer's calls and each thread's error."""
+    held = _HeldFirst(write, waiting=n)
+    group = held.group = _group(held, **kw)
+    first = threading.Thread(target=group.submit, args=(-1,))
+    first.start()
+    assert held.writing.wait(10)
+    errors = _run_threads(n, group.submit)
+    first.join(10)
+    assert not first.is_alive()
+    return group, held.calls, errors
+
+
 def test_concurrent_items_are_written_once_each_and_together():
     batches = []
-
-    def write(items):
-        time.sleep(0.01)  # while one batch is written, the others pile up
-        batches.append(list(items))
-
-    group = _group(write)
-    errors = _run_threads(40, group.submit)
+    group, calls, errors = _behind_a_held_batch(batches.append, 40)
     assert errors == {}
-    written = [i for b in batches for i in b]
-    assert sorted(written) == list(range(40))
-    assert len(batches) < 40 and max(len(b) for b in batches) > 1
-    assert group.items == 40 and group.batches == len(batches)
+    assert batches[0] == [-1] and len(batches) == 2
+    assert sorted(batches[1]) == list(range(40))  # all that waited, in one transaction
+    assert group.items == 41 and group.batches == 2
 
 
 def test_a_batch_holds_at_most_the_limit():
     sizes = []
-    group = _group(lambda items: (time.sleep(0.01), sizes.append(len(items))), limit=3)
-    assert _run_threads(20, group.submit) == {}
-    assert sum(sizes) == 20 and max(sizes) <= 3
+    group, calls, errors = _behind_a_held_batch(lambda items: sizes.append(len(items)), 20,
+                                                limit=3)
+    assert errors == {}
+    assert sizes == [1, 3, 3, 3, 3, 3, 3, 2]  # the 20 waiting, three by three
 
 
 def test_a_bad_item_fails_alone_and_the_rest_are_written():
     written = []
 
     def write(items):
-        time.sleep(0.005)
         if 7 in items:
             raise ValueError("item 7 is bad")
         written.extend(items)
 
-    errors = _run_threads(20, _group(write).submit)
+    group, calls, errors = _behind_a_held_batch(write, 20)
     assert list(errors) == [7] and str(errors[7]) == "item 7 is bad"
-    assert sorted(written) == [i for i in range(20) if i != 7]
+    assert sorted(calls[1]) == list(range(20))  # 7 spoilt a batch of all twenty …
+    assert sorted(calls[2:]) == [[i] for i in range(20)]  # … and each was written alone
+    assert sorted(written) == [-1, *(i for i in range(20) if i != 7)]
 
 
-def test_a_lone_writer_gets_its_own_error():
-    group = _group(lambda items: 1 / 0)
+def test_a_lone_writer_gets_its_own_error_and_the_group_is_usable_again():
+    written = []
+
+    def write(items):
+        if "x" in items:
+            raise ZeroDivisionError("x is bad")
+        written.extend(items)
+
+    group = _group(write)
     with pytest.raises(ZeroDivisionError):
         group.submit("x")
-    group2 = _group(lambda items: None)
-    group2.submit("y")  # the group is usable again after an error
-    assert group2.batches == 1
+    # the same group: a submitter after the error writes at once (in a thread, so that a
+    # group left busy fails the test instead of hanging it)
+    assert _run_threads(1, lambda i: group.submit("y")) == {}
+    assert written == ["y"] and group.batches == 2
 
 
 def test_a_writer_waits_for_an_intake_still_being_made_ready():
@@ -91,15 +132,17 @@ def test_a_writer_waits_for_an_intake_still_being_made_ready():
     def sibling():
         with group.preparing() as submit:
             started.set()
-            time.sleep(0.05)  # locating, classifying, ...
+            _wait_queued(group, 1)  # still locating, classifying … while "a" waits
             submit("b")
 
     t = threading.Thread(target=sibling)
     t.start()
-    started.wait(5)
+    assert started.wait(5)
+    t0 = time.monotonic()
     group.submit("a")  # the sibling is preparing: wait for it (not the whole 5 s)
+    waited = time.monotonic() - t0
     t.join(5)
-    assert batches == [["a", "b"]]
+    assert batches == [["a", "b"]] and waited < 4
 
 
 def test_an_intake_that_fails_while_being_made_ready_holds_nobody_up():

@@ -76,10 +76,9 @@ def test_the_real_nyc_sample_imports_with_the_counts_an_independent_reading_give
                      "contact_failed", "close"]
     assert case.events.get(kind="intake").at == case.received_at
     assert case.events.get(kind="close").at == case.closed_at
-    if summary.due_from_source:
-        assert case.due_at == nyc_time(sample["Due Date"])
-        assert case.events.get(kind="intake").data["source"]["complaint_type"] == \
-            sample["Complaint Type"]
+    assert case.due_at == nyc_time(sample["Due Date"])
+    assert case.events.get(kind="intake").data["source"]["complaint_type"] == \
+        sample["Complaint Type"]
 
     # and every event of every case is numbered 1..n without a gap
     seqs: dict[int, list[int]] = {}

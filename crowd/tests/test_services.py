@@ -166,10 +166,11 @@ def test_a_filling_lane_raises_escalates_to_serious_and_opens_an_urgent_crowd_ca
     serious = Alert.objects.get(zone=venue.lane, level=4)
     case = serious.case
     assert case is not None
-    assert (case.case_type.code, case.category.code, case.priority) == (
+    assert (case.case_type.code, case.category.code, case.priority, case.channel) == (
         "crowd",
         "crowd-density",
         "urgent",
+        "crowd",
     )
     assert "小巷" in case.title
     # only the serious one is still open: each level superseded the one before

@@ -1,7 +1,6 @@
 """Proved on real data: the measures equal an independent computation on the same files."""
 
 import csv
-import inspect
 import json
 from collections import Counter
 from datetime import date, datetime
@@ -23,7 +22,7 @@ ALL_TIME = Period("custom", date(2010, 1, 1), date(2027, 1, 1))
 # -- NYC 311 through the import path ---------------------------------------------------------
 def test_nyc311_closure_on_time_and_time_to_close_equal_pandas_on_the_csv(demo_org):
     pd = pytest.importorskip("pandas")
-    from cases import imports, services
+    from cases import imports
     from cases.models import Case, Category
 
     path = shared_data("incidents", "nyc311_sample.csv")
@@ -61,9 +60,6 @@ def test_nyc311_closure_on_time_and_time_to_close_equal_pandas_on_the_csv(demo_o
         assert keys(s, "closed") == set(rows.loc[rows["closed"], "key"]), code
         assert report.median_hours_to_close(s) == pytest.approx(hours(rows), abs=1e-6), code
 
-    if "due_at" not in inspect.signature(services.intake_case).parameters:
-        pytest.xfail("intake_case does not take the file's Due Date yet: imported cases carry "
-                     "our own deadline, so due and on-time cannot match the file")
     # and where the file gives a Due Date, the due cases (应结案: all of them, over all
     # time) and those closed on time are exactly the file's, for every complaint type
     dated = df[df["Due Date"].notna()]

@@ -9,7 +9,7 @@ from cases.models import CaseType, RoutingRule
 from cases.reference import catalogue, routing_rules
 from org import reference
 from org.choices import UnitKind
-from org.models import Generation, Unit
+from org.models import Generation
 
 pytestmark = pytest.mark.django_db
 
@@ -84,14 +84,55 @@ def test_a_login_is_not_a_change(django_user_model):
     assert Generation.objects.get(name=reference.NAME).stamp != stamp
 
 
-def test_every_watched_model_saved_changes_the_stamp(first_grid):
-    before = Generation.objects.get(name=reference.NAME).stamp
-    unit = Unit.objects.filter(area=first_grid).first() or Unit.objects.first()
-    unit.save()
-    middle = Generation.objects.get(name=reference.NAME).stamp
-    assert middle != before
-    CaseType.objects.get(code="request").save()
-    assert Generation.objects.get(name=reference.NAME).stamp != middle
+# What the in-memory sets are read from (the catalogue and routing rules, the units by area,
+# the tokens with their users, people and memberships): each must move the stamp when a row
+# is saved or deleted.
+READ_INTO_MEMORY = (
+    "cases.CaseType", "cases.Category", "cases.RoutingRule", "org.Unit", "org.Person",
+    "org.Membership", "api.ApiToken", "territory.Area", "auth.User",
+)
+
+
+def test_the_watched_models_are_those_read_into_memory():
+    assert sorted(reference.WATCHED) == sorted(READ_INTO_MEMORY)
+
+
+def _stamp():
+    return Generation.objects.get(name=reference.NAME).stamp
+
+
+def _a_row_of(label, users):
+    from django.apps import apps
+
+    from api.models import ApiToken
+
+    if label == "api.ApiToken":
+        return ApiToken.issue(name="watched", user=users["clerk"])[0]
+    if label == "cases.CaseType":  # every one of the catalogue's has categories (protected)
+        return CaseType.objects.create(code="watched", name="watched")
+    # the newest row: a leaf (a grid, not its street) that nothing else protects
+    row = apps.get_model(label)._default_manager.order_by("-pk").first()
+    assert row is not None, f"no {label} row to change"
+    return row
+
+
+@pytest.mark.parametrize("label", READ_INTO_MEMORY)
+def test_every_watched_model_saved_changes_the_stamp(label, users):
+    row = _a_row_of(label, users)
+    before = _stamp()
+    row.save()
+    assert _stamp() != before
+
+
+@pytest.mark.parametrize("label", READ_INTO_MEMORY)
+def test_every_watched_model_deleted_changes_the_stamp(label, users):
+    row = _a_row_of(label, users)
+    before = _stamp()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        row.delete()
+        assert _stamp() != before
+        raise RuntimeError("roll the deletion back")
+    assert _stamp() == before
 
 
 def test_a_stamp_not_yet_committed_is_never_shared_with_the_process(settings):

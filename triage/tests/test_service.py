@@ -15,7 +15,7 @@ RULES = KeywordRules({"城乡建设": ["物业", "小区"], "劳动和社会保�
 
 @pytest.fixture(autouse=True)
 def fresh_cache(settings):
-    settings.PINGAN_TRIAGE_KEYWORDS = None
+    settings.PINGAN_TRIAGE_KEYWORDS = {}
     service.clear_cache()
     yield
     service.clear_cache()

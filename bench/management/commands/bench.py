@@ -70,6 +70,9 @@ class Command(BaseCommand):
         crowd.add_argument("--positions", type=int, default=200_000)
         crowd.add_argument("--seconds", type=int, default=30, help=_("paced run, data seconds"))
         crowd.add_argument("--seed", type=int, default=500)
+        crowd.add_argument("--database-url", default="", help=_(
+            "database of the end-to-end run (PostgreSQL: created if missing); default a "
+            "temporary SQLite file, removed afterwards"))
 
     def handle(self, *args, **options):
         if options["name"] == "dashboard":
@@ -143,7 +146,8 @@ class Command(BaseCommand):
             if options["zones"] < 10 or options["positions"] < 0 or options["seconds"] < 10:
                 raise CommandError(_("--zones must be ≥ 10, --positions ≥ 0, --seconds ≥ 10"))
             figures = run_crowd(options["zones"], options["positions"], options["seconds"],
-                                options["seed"], say=self.stderr.write)
+                                options["seed"], say=self.stderr.write,
+                                database_url=options["database_url"])
             self.stdout.write(
                 f"readings_per_s={figures['readings_per_s']:.0f} "
                 f"p99_alert_latency_ms={figures['p99_alert_latency_ms']:.0f} "

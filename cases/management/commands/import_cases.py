@@ -75,6 +75,3 @@ class Command(BaseCommand):
               "%(statuses)s; located: %(places)s.")
             % {"created": summary.created, "existing": summary.existing, "n": summary.rows,
                "statuses": statuses, "places": places or "-"})
-        if not summary.due_from_source:
-            self.stdout.write(_("Deadlines come from the catalogue's policies: the case "
-                                "services do not take a file's due date yet."))
