@@ -97,9 +97,8 @@ def events_out(case: Case, user) -> list[dict]:
     out = [event_out(e) for e in events]
     numbers = {n for e in out for n, _s in (e["data"] or {}).get("duplicates", [])}
     if numbers:
-        found = list(Case.objects.filter(number__in=numbers).only("pk", "number", "area_code"))
-        visible = selectors.visible_among(user, found)
-        allowed = {c.number for c in found if c.pk in visible}
+        allowed = set(selectors.visible_cases(user).filter(number__in=numbers)
+                      .values_list("number", flat=True))
         for e in out:
             if "duplicates" in (e["data"] or {}):
                 e["data"] = {**e["data"], "duplicates": [

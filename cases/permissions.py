@@ -22,8 +22,12 @@ UNIT_ROLES = frozenset({Role.HANDLER, Role.GRID_WORKER})
 def resolved_by(user, case: Case) -> bool:
     """Whether the user, or a unit of theirs, resolved this case: the lead unit, or the
     unit and the person of its last resolution."""
-    last = case.events.filter(kind=EventKind.RESOLVE).order_by("-seq") \
-        .values_list("actor_id", "actor_unit_id").first()
+    # Asked once per action offered on a page: the last resolution is read once per case
+    # object (a page's case does not change while it is drawn).
+    if "_pingan_last_resolve" not in case.__dict__:
+        case.__dict__["_pingan_last_resolve"] = case.events.filter(kind=EventKind.RESOLVE) \
+            .order_by("-seq").values_list("actor_id", "actor_unit_id").first()
+    last = case.__dict__["_pingan_last_resolve"]
     units = {case.owner_unit_id}
     if last:
         if last[0] == user.pk:

@@ -70,17 +70,23 @@ def clean_fields(values: dict, fields, errors: dict[str, str], prefix: str = "")
 
 
 # -- URLs ------------------------------------------------------------------------------------
-def url_refusal(request) -> tuple[str, str] | None:
-    """(field, message) for a NUL or lone surrogate in the path or a query argument."""
-    if (problem := refusal(request.path)) is not None:
-        return "path", problem
-    for name, values in request.GET.lists():
+def querydict_refusal(qd) -> tuple[str, str] | None:
+    """(argument, message) for the first NUL or lone surrogate in a QueryDict's names or
+    values; a NUL in a name is shown as \\0."""
+    for name, values in qd.lists():
         if (problem := refusal(name)) is not None:
             return name.replace("\x00", "\\0"), problem
         for value in values:
             if (problem := refusal(value)) is not None:
                 return name, problem
     return None
+
+
+def url_refusal(request) -> tuple[str, str] | None:
+    """(field, message) for a NUL or lone surrogate in the path or a query argument."""
+    if (problem := refusal(request.path)) is not None:
+        return "path", problem
+    return querydict_refusal(request.GET)
 
 
 class RefuseNulMiddleware:

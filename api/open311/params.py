@@ -22,7 +22,7 @@ from api.open311 import mapping, selectors
 from api.open311.render import Open311Error
 from cases.choices import Priority
 from cases.services import ADDRESS_MAX
-from pingan.text import refusal, strip_controls
+from pingan.text import querydict_refusal, strip_controls
 from territory.choices import Level
 from territory.models import Area
 
@@ -146,14 +146,10 @@ def page(params) -> tuple[int, int]:
 def clean_form(form) -> None:
     """A POST's arguments without control characters, in place; a NUL is refused (400
     naming the argument) — pingan/text.py."""
+    if (found := querydict_refusal(form)) is not None:
+        raise bad(*found)
     for name in list(form):
-        if (problem := refusal(name)) is not None:
-            raise bad(name.replace("\x00", "\\0"), problem)
-        values = form.getlist(name)
-        for value in values:
-            if (problem := refusal(value)) is not None:
-                raise bad(name, problem)
-        form.setlist(name, [strip_controls(v) for v in values])
+        form.setlist(name, [strip_controls(v) for v in form.getlist(name)])
 
 
 # -- POST requests -----------------------------------------------------------------------------

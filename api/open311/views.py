@@ -147,8 +147,8 @@ def _create_request(request, fmt):
     try:
         result = services.intake_case(channel=Channel.OPEN311, actor=user, **kwargs)
     except IdempotencyConflict as error:
-        raise params.bad("idempotency_key", _("this key was already used with a different "
-                                              "request"), 422) from error
+        raise params.bad("idempotency_key", _("this %s was already used with a different "
+                                              "request") % "idempotency_key", 422) from error
     except CaseInputError as error:
         raise Open311Error(400, *params.intake_problems(error.errors)) from error
     except CaseNotFound as error:
