@@ -142,10 +142,16 @@ def make_case(first_grid, users):
 
     def make(grid=None, **kw):
         grid = grid or first_grid
-        params = {"title": "楼道里堆满杂物，消防通道被堵", "text": "三单元楼道堆放纸箱和旧家具",
-                  "channel": "grid_worker", "case_type": "hazard", "category": "hazard-fire",
-                  "lon": grid.centroid_lon, "lat": grid.centroid_lat}
+        params = {
+            "title": "楼道里堆满杂物，消防通道被堵",
+            "text": "三单元楼道堆放纸箱和旧家具",
+            "channel": "grid_worker",
+            "case_type": "hazard",
+            "category": "hazard-fire",
+            "lon": grid.centroid_lon,
+            "lat": grid.centroid_lat,
+        }
         params.update(kw)
         return services.intake_case(**params).case
-    return make
 
+    return make

@@ -33,15 +33,23 @@ api = NinjaAPI(
 )
 
 # Ninja's own messages, in our words and through translation.
-_STATUS_CODES = {400: "invalid_input", 401: "unauthenticated", 403: "forbidden",
-                 404: "not_found", 405: "method_not_allowed", 409: "conflict",
-                 429: "throttled"}
+_STATUS_CODES = {
+    400: "invalid_input",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    429: "throttled",
+}
 
 
-def error_response(request: HttpRequest, status: int, detail: str, code: str,
-                   errors: dict[str, str] | None = None) -> HttpResponse:
-    response = api.create_response(request, {"detail": detail, "code": code,
-                                              "errors": errors or {}}, status=status)
+def error_response(
+    request: HttpRequest, status: int, detail: str, code: str, errors: dict[str, str] | None = None
+) -> HttpResponse:
+    response = api.create_response(
+        request, {"detail": detail, "code": code, "errors": errors or {}}, status=status
+    )
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="pingan"'
     return response
@@ -58,8 +66,11 @@ def case_error(request: HttpRequest, exc: CaseError) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return error_response(
-        request, 401, _("Log in, or send a valid token: Authorization: Bearer pa_…"),
-        "unauthenticated")
+        request,
+        401,
+        _("Log in, or send a valid token: Authorization: Bearer pa_…"),
+        "unauthenticated",
+    )
 
 
 @api.exception_handler(HttpError)
@@ -106,8 +117,10 @@ def field_name(loc) -> str:
     for part in parts:
         if isinstance(part, int):
             name += f"[{part}]"
-        elif name and (part in ("str", "int", "float", "bool", "list[str]", "list[int]")
-                       or part.startswith("function-")):
+        elif name and (
+            part in ("str", "int", "float", "bool", "list[str]", "list[int]")
+            or part.startswith("function-")
+        ):
             continue  # pydantic names the arm of a union it tried (`unit.str`)
         else:
             name += f".{part}" if name else str(part)
@@ -123,16 +136,26 @@ def error_message(error: dict) -> str:
     if kind == "extra_forbidden":
         return _("unknown field")
     if kind in ("string_too_long", "too_long"):
-        return _("at most %d characters") % ctx.get("max_length", 0) if kind == \
-            "string_too_long" else _("at most %d items") % ctx.get("max_length", 0)
+        return (
+            _("at most %d characters") % ctx.get("max_length", 0)
+            if kind == "string_too_long"
+            else _("at most %d items") % ctx.get("max_length", 0)
+        )
     if kind == "string_too_short":
-        return _("required") if ctx.get("min_length") == 1 else \
-            _("at least %d characters") % ctx.get("min_length", 0)
+        return (
+            _("required")
+            if ctx.get("min_length") == 1
+            else _("at least %d characters") % ctx.get("min_length", 0)
+        )
     if kind == "string_pattern_mismatch":
         return _("not in the expected form")
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        bound = {"greater_than_equal": _("at least %s"), "greater_than": _("more than %s"),
-                 "less_than_equal": _("at most %s"), "less_than": _("less than %s")}[kind]
+        bound = {
+            "greater_than_equal": _("at least %s"),
+            "greater_than": _("more than %s"),
+            "less_than_equal": _("at most %s"),
+            "less_than": _("less than %s"),
+        }[kind]
         limit = next(iter(ctx.values()), "")
         if isinstance(limit, float) and limit.is_integer():
             limit = int(limit)  # "at most 180", not "at most 180.0"
@@ -152,8 +175,11 @@ def error_message(error: dict) -> str:
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return _("must be an object")
     if kind.startswith("datetime") or kind.startswith("date") or kind.startswith("time"):
-        return _("must be a date and time such as 2026-05-01T09:00:00+08:00") \
-            if kind.startswith("datetime") else _("must be a date such as 2026-05-01")
+        return (
+            _("must be a date and time such as 2026-05-01T09:00:00+08:00")
+            if kind.startswith("datetime")
+            else _("must be a date such as 2026-05-01")
+        )
     if kind == "value_error" and isinstance(ctx.get("error"), ValueError):
         return str(ctx["error"])  # our own validators' words (pingan/text.py)
     if kind == "json_invalid":

@@ -20,7 +20,9 @@ def hash_token(raw: str) -> str:
 class ApiToken(models.Model):
     name = models.CharField(_("integration"), max_length=100)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("acts as"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acts as"),
+        on_delete=models.CASCADE,
         related_name="api_tokens",
     )
     prefix = models.CharField(_("prefix"), max_length=8, db_index=True)
@@ -40,8 +42,7 @@ class ApiToken(models.Model):
     def issue(cls, *, name: str, user) -> tuple[ApiToken, str]:
         """Create a token; the raw value is returned once and only its hash is kept."""
         raw = "pa_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(name=name, user=user, prefix=raw[:8],
-                                   token_hash=hash_token(raw))
+        token = cls.objects.create(name=name, user=user, prefix=raw[:8], token_hash=hash_token(raw))
         return token, raw
 
     @classmethod
@@ -58,17 +59,18 @@ class ApiToken(models.Model):
         known = _principals.get()
         principal = known.get(digest)
         if principal is None:
-            token = cls.objects.select_related("user").filter(
-                token_hash=digest, is_active=True, user__is_active=True
-            ).first()
+            token = (
+                cls.objects.select_related("user")
+                .filter(token_hash=digest, is_active=True, user__is_active=True)
+                .first()
+            )
             if token is None:
                 return None  # unknown tokens are not remembered: nobody can fill the cache
             principal = known[digest] = _Principal.of(token)
         now = time.monotonic()
         if now - principal.touched >= TOUCH_SECONDS:
             principal.touched = now
-            cls.objects.filter(pk=principal.token_id).update(
-                last_used_at=models.functions.Now())
+            cls.objects.filter(pk=principal.token_id).update(last_used_at=models.functions.Now())
         return principal.user()
 
     def revoke(self) -> None:
@@ -98,8 +100,12 @@ class _Principal:
 
         user = token.user
         access.scope_codes(user)  # reads the memberships once, onto the user object
-        return cls(token.pk, user, tuple(user.__dict__.get("_pingan_grants", ())),
-                   access.actor_profile(user))
+        return cls(
+            token.pk,
+            user,
+            tuple(user.__dict__.get("_pingan_grants", ())),
+            access.actor_profile(user),
+        )
 
     def user(self):
         user = self.model.from_db(self.db, self.names, self.values)

@@ -38,11 +38,14 @@ class Strict(Schema):
 # -- errors -------------------------------------------------------------------------------
 class ErrorOut(Schema):
     detail: str = Field(description="What went wrong, in the caller's language.")
-    code: str = Field(description="A stable machine code: invalid_input, not_found, "
-                                  "forbidden, conflict, transition_not_allowed, "
-                                  "unauthenticated, unknown_action.")
-    errors: dict[str, str] = Field(default_factory=dict,
-                                   description="Each field at fault and what is wrong with it.")
+    code: str = Field(
+        description="A stable machine code: invalid_input, not_found, "
+        "forbidden, conflict, transition_not_allowed, "
+        "unauthenticated, unknown_action."
+    )
+    errors: dict[str, str] = Field(
+        default_factory=dict, description="Each field at fault and what is wrong with it."
+    )
 
 
 # -- small shared pieces --------------------------------------------------------------------
@@ -86,17 +89,18 @@ class CaseFilters(Strict):
 
     status: list[Status] | None = Field(None, description="One or more statuses.")
     case_type: Text | None = Field(None, max_length=30)
-    category: Text | None = Field(None, max_length=60,
-                                  description="A category code; includes its sub-categories.")
-    area: str | None = Field(None, pattern=r"^[0-9]{6}([0-9]{3}){0,3}$",
-                             description="An area code: cases inside it.")
+    category: Text | None = Field(
+        None, max_length=60, description="A category code; includes its sub-categories."
+    )
+    area: str | None = Field(
+        None, pattern=r"^[0-9]{6}([0-9]{3}){0,3}$", description="An area code: cases inside it."
+    )
     channel: Channel | None = None
     priority: Priority | None = None
     overdue: bool | None = None
     received_from: date | None = None
     received_to: date | None = None
-    q: Text | None = Field(None, max_length=100,
-                           description="Number, title or address contains.")
+    q: Text | None = Field(None, max_length=100, description="Number, title or address contains.")
     ordering: Ordering = Ordering.RECEIVED_DESC
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=OFFSET_MAX)
@@ -214,7 +218,8 @@ class CaseDetailOut(Schema):
     feedback: list[FeedbackOut]
     events: list[EventOut]
     allowed_actions: list[str] = Field(
-        description="Actions this caller may take now (POST /cases/{number}/actions/{action}).")
+        description="Actions this caller may take now (POST /cases/{number}/actions/{action})."
+    )
 
 
 class ActionGoneOut(Schema):
@@ -238,10 +243,12 @@ class PartyIn(Strict):
 class IntakeIn(Strict):
     title: Text = Field(..., min_length=1, max_length=TITLE_MAX)
     text: Text = Field("", max_length=TEXT_MAX)
-    case_type: Text | None = Field(None, max_length=30,
-                                   description="Needed unless a category is given.")
-    category: Text | None = Field(None, max_length=60,
-                                  description="Left out: the triage proposes one.")
+    case_type: Text | None = Field(
+        None, max_length=30, description="Needed unless a category is given."
+    )
+    category: Text | None = Field(
+        None, max_length=60, description="Left out: the triage proposes one."
+    )
     lon: float | None = Field(None, ge=-180, le=180, description="WGS-84 longitude.")
     lat: float | None = Field(None, ge=-90, le=90, description="WGS-84 latitude.")
     address: Text = Field("", max_length=ADDRESS_MAX)
@@ -249,13 +256,17 @@ class IntakeIn(Strict):
     channel: Channel = Channel.ONLINE
     parties: list[PartyIn] = Field(default_factory=list, max_length=20)
     client_key: Text | None = Field(
-        None, min_length=1, max_length=CLIENT_KEY_MAX,
+        None,
+        min_length=1,
+        max_length=CLIENT_KEY_MAX,
         description="Idempotency key (or the Idempotency-Key header), your own: a retry with "
-                    "the same key and body answers 200 with the case already made; the same "
-                    "key with another body answers 422. Another caller's keys never meet "
-                    "yours.")
-    reporter_grid: str = Field("", pattern=r"^([0-9]{15})?$",
-                               description="The reporter's grid when there is no point.")
+        "the same key and body answers 200 with the case already made; the same "
+        "key with another body answers 422. Another caller's keys never meet "
+        "yours.",
+    )
+    reporter_grid: str = Field(
+        "", pattern=r"^([0-9]{15})?$", description="The reporter's grid when there is no point."
+    )
 
 
 class ProposalOut(Schema):
@@ -291,7 +302,8 @@ class IntakeOut(Schema):
     case: IntakeCaseOut
     created: bool
     public_code: str | None = Field(
-        description="The resident's code to follow and rate the case; given once, on creation.")
+        description="The resident's code to follow and rate the case; given once, on creation."
+    )
     proposal: ProposalOut | None
     duplicates: list[DuplicateOut]
 
@@ -318,8 +330,9 @@ class ClassifyIn(ActionIn):
 
 
 class AssignIn(ActionIn):
-    unit: Text | int | None = Field(None, description="A unit's code or id; left out: the "
-                                                     "routed owner.")
+    unit: Text | int | None = Field(
+        None, description="A unit's code or id; left out: the routed owner."
+    )
 
 
 class CoAssignIn(ActionIn):
@@ -354,8 +367,7 @@ class RateIn(Strict):
     version: int | None = VERSION
     rating: Rating
     comment: Text = Field("", max_length=2000)
-    method: FeedbackMethod = Field(FeedbackMethod.CALL,
-                                   description="How the rating was taken.")
+    method: FeedbackMethod = Field(FeedbackMethod.CALL, description="How the rating was taken.")
 
 
 class ContactFailedIn(ReasonedActionIn):
@@ -391,10 +403,12 @@ ACTION_SCHEMAS: dict[str, type[Schema]] = {
 
 
 class RevealIn(Strict):
-    reason: Text = Field(..., min_length=1, max_length=200,
-                        description="Why you need to see it (kept in the audit).")
+    reason: Text = Field(
+        ..., min_length=1, max_length=200, description="Why you need to see it (kept in the audit)."
+    )
     fields: list[Literal["name", "phone", "id_number", "email"]] = Field(
-        default_factory=lambda: ["name", "phone", "id_number", "email"])
+        default_factory=lambda: ["name", "phone", "id_number", "email"]
+    )
 
 
 class RevealOut(Schema):
@@ -461,8 +475,9 @@ class AreaOut(Schema):
     level_label: str
     parent: str | None
     centroid: tuple[float, float] = Field(description="(lon, lat), WGS-84.")
-    bbox: tuple[float, float, float, float] = Field(description="min lon, min lat, max lon, "
-                                                                "max lat.")
+    bbox: tuple[float, float, float, float] = Field(
+        description="min lon, min lat, max lon, max lat."
+    )
     area_m2: float
     geometry: dict[str, Any] | None = Field(None, description="GeoJSON, when asked for.")
 

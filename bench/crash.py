@@ -87,17 +87,22 @@ def prepare_database(url: str, say: Callable[[str], None]) -> tuple[str, str]:
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "pingan.settings"}
     t0 = time.perf_counter()
     _pingan(["demo", "--no-serve", "--no-cases", "--verbosity", "0"], env)
-    say(f"database {name}: migrated, demo district and logins loaded "
-        f"({time.perf_counter() - t0:.0f} s)")
+    say(
+        f"database {name}: migrated, demo district and logins loaded "
+        f"({time.perf_counter() - t0:.0f} s)"
+    )
     with psycopg.connect(url, autocommit=True) as conn:
         # The same start every run: no cases, no facts or rollups (they hang on cases
         # without a database constraint), no counters.
-        conn.execute("truncate cases_case, cases_casecounter, measures_casefact, "
-                     "measures_rollup restart identity cascade")
+        conn.execute(
+            "truncate cases_case, cases_casecounter, measures_casefact, "
+            "measures_rollup restart identity cascade"
+        )
         conn.execute("delete from api_apitoken where name = %s", [TOKEN_NAME])
-    return tuple(_pingan(["create-token", "--user", user, "--name", TOKEN_NAME], env,
-                         capture=True).strip()
-                 for user in (INTAKE_USER, ACTION_USER))  # type: ignore[return-value]
+    return tuple(
+        _pingan(["create-token", "--user", user, "--name", TOKEN_NAME], env, capture=True).strip()
+        for user in (INTAKE_USER, ACTION_USER)
+    )  # type: ignore[return-value]
 
 
 # -- the clients ------------------------------------------------------------------------------
@@ -132,12 +137,21 @@ class Client:
         self.conn: http.client.HTTPConnection | None = None
         self.sent_again = 0
 
-    def request(self, method: str, path: str, token: str, body: dict | None = None,
-                headers: dict | None = None) -> tuple[int, dict] | None:
+    def request(
+        self,
+        method: str,
+        path: str,
+        token: str,
+        body: dict | None = None,
+        headers: dict | None = None,
+    ) -> tuple[int, dict] | None:
         """(status, JSON body), or None when no answer came (refused, reset, timed out)."""
         raw = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
-        head = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-                **(headers or {})}
+        head = {
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            **(headers or {}),
+        }
         with self.load.lock:
             self.load.in_flight[self.me] = _what(method, path)
         try:
@@ -168,8 +182,16 @@ class Client:
             self.load.retries += 1
         time.sleep(min(1.0, 0.05 * 2 ** min(attempt, 5)))
 
-    def persist(self, method: str, path: str, token: str, body: dict | None = None,
-                headers: dict | None = None, *, give_up: float = 180.0) -> tuple[int, dict]:
+    def persist(
+        self,
+        method: str,
+        path: str,
+        token: str,
+        body: dict | None = None,
+        headers: dict | None = None,
+        *,
+        give_up: float = 180.0,
+    ) -> tuple[int, dict]:
         """Send until an answer that is not a 5xx comes (safe only for an idempotent
         request: a read, or an intake with its key)."""
         deadline = time.monotonic() + give_up
@@ -179,14 +201,20 @@ class Client:
             if got is not None and got[0] < 500:
                 return got
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{method} {path}: no answer for {give_up:.0f} s "
-                                   f"(last: {got})")
+                raise RuntimeError(f"{method} {path}: no answer for {give_up:.0f} s (last: {got})")
             self.backoff(attempt)
             attempt += 1
 
 
-def _client(me: int, port: int, load: Load, bodies: list[tuple[str, dict]], tokens: tuple,
-            seed: int, action_share: float) -> None:
+def _client(
+    me: int,
+    port: int,
+    load: Load,
+    bodies: list[tuple[str, dict]],
+    tokens: tuple,
+    seed: int,
+    action_share: float,
+) -> None:
     intake_token, action_token = tokens
     client = Client(port, load, me)
     rng = random.Random(seed * 1000 + me)
@@ -196,8 +224,9 @@ def _client(me: int, port: int, load: Load, bodies: list[tuple[str, dict]], toke
                 return
             # An intake with its key is safe to send again until an answer comes.
             retries_before = client.sent_again
-            status, data = client.persist("POST", "/api/v1/cases", intake_token, body,
-                                          {"Idempotency-Key": key})
+            status, data = client.persist(
+                "POST", "/api/v1/cases", intake_token, body, {"Idempotency-Key": key}
+            )
             attempt = client.sent_again - retries_before
             if status not in (200, 201):
                 with load.lock:
@@ -206,8 +235,10 @@ def _client(me: int, port: int, load: Load, bodies: list[tuple[str, dict]], toke
                 continue
             case = data["case"]
             with load.lock:
-                load.acknowledged[key] = {"number": case["number"],
-                                          "parties": len(body.get("parties", []))}
+                load.acknowledged[key] = {
+                    "number": case["number"],
+                    "parties": len(body.get("parties", [])),
+                }
                 if attempt:
                     if status == 200:
                         load.replayed += 1
@@ -219,8 +250,9 @@ def _client(me: int, port: int, load: Load, bodies: list[tuple[str, dict]], toke
         load.fail(f"client {me}: {exc!r}")
 
 
-def _act_on(client: Client, load: Load, token: str, number: str, version: int,
-            rng: random.Random) -> None:
+def _act_on(
+    client: Client, load: Load, token: str, number: str, version: int, rng: random.Random
+) -> None:
     """accept → assign (most) → a note (some): each sent with the version held."""
     plan = [("accept", {})]
     if rng.random() < 0.7:
@@ -233,8 +265,9 @@ def _act_on(client: Client, load: Load, token: str, number: str, version: int,
             return
 
 
-def _action(client: Client, load: Load, token: str, number: str, kind: str, version: int,
-            extra: dict) -> int | None:
+def _action(
+    client: Client, load: Load, token: str, number: str, kind: str, version: int, extra: dict
+) -> int | None:
     """Take one action; the case's version after it, or None when it was refused."""
     path = f"/api/v1/cases/{number}/actions/{kind}"
     attempt = 0
@@ -278,22 +311,29 @@ def _what(method: str, path: str) -> str:
 
 
 def _counted(kinds: Counter) -> str:
-    return ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in sorted(kinds.items())) \
+    return (
+        ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in sorted(kinds.items()))
         or "nothing"
+    )
 
 
-def _replay(port: int, load: Load, bodies: dict[str, dict], token: str, rng: random.Random,
-            n: int) -> dict:
+def _replay(
+    port: int, load: Load, bodies: dict[str, dict], token: str, rng: random.Random, n: int
+) -> dict:
     """Send acknowledged intakes again, each with its key: what a client whose answer was
     lost does. Each must get 200 and the case it made, never a new one."""
     client = Client(port, load, -1)
     keys = rng.sample(sorted(load.acknowledged), min(n, len(load.acknowledged)))
     same = 0
     for key in keys:
-        status, data = client.persist("POST", "/api/v1/cases", token, bodies[key],
-                                      {"Idempotency-Key": key})
-        if status == 200 and data.get("created") is False and \
-                data["case"]["number"] == load.acknowledged[key]["number"]:
+        status, data = client.persist(
+            "POST", "/api/v1/cases", token, bodies[key], {"Idempotency-Key": key}
+        )
+        if (
+            status == 200
+            and data.get("created") is False
+            and data["case"]["number"] == load.acknowledged[key]["number"]
+        ):
             same += 1
         else:
             load.fail(f"replay of {key}: {status} {json.dumps(data, ensure_ascii=False)[:300]}")
@@ -331,16 +371,29 @@ def _ticker(load: Load, t0: float, say, every: float = 2.0) -> None:
     while not load.stop.wait(every):
         with load.lock:
             now, actions, retries = len(load.acknowledged), len(load.actions), load.retries
-        say(f"  {now}/{load.intakes} intakes acknowledged, {actions} actions, "
+        say(
+            f"  {now}/{load.intakes} intakes acknowledged, {actions} actions, "
             f"{(now - last) / every:.0f} intakes/s now, {retries} retries, "
-            f"{time.perf_counter() - t0:.0f} s")
+            f"{time.perf_counter() - t0:.0f} s"
+        )
         last = now
 
 
 # -- the whole check ---------------------------------------------------------------------------
-def run(*, url: str = DEFAULT_URL, intakes: int = 2000, threads: int = 4, kills: int = 2,
-        workers: int = 2, server_threads: int = 4, action_share: float = 0.5, port: int = 0,
-        seed: int = 12, replays: int = 100, say: Callable[[str], None] = print) -> dict:
+def run(
+    *,
+    url: str = DEFAULT_URL,
+    intakes: int = 2000,
+    threads: int = 4,
+    kills: int = 2,
+    workers: int = 2,
+    server_threads: int = 4,
+    action_share: float = 0.5,
+    port: int = 0,
+    seed: int = 12,
+    replays: int = 100,
+    say: Callable[[str], None] = print,
+) -> dict:
     tokens = prepare_database(url, say)
     port = port or free_port()
     rng = random.Random(seed)
@@ -352,8 +405,10 @@ def run(*, url: str = DEFAULT_URL, intakes: int = 2000, threads: int = 4, kills:
         bodies.append((f"crash-{run_id}-{i}", body))
     # Kill points: evenly spread over the load, each moved a little at random.
     step = 1 / (kills + 1)
-    points = [int(intakes * (k + 1) * step + rng.uniform(-0.1, 0.1) * step * intakes)
-              for k in range(kills)]
+    points = [
+        int(intakes * (k + 1) * step + rng.uniform(-0.1, 0.1) * step * intakes)
+        for k in range(kills)
+    ]
     var = Path(os.environ.get("PINGAN_VAR_DIR", ROOT / "var"))
     var.mkdir(parents=True, exist_ok=True)
     logs = [var / f"bench-crash-server-{n}.log" for n in range(kills + 1)]
@@ -363,15 +418,23 @@ def run(*, url: str = DEFAULT_URL, intakes: int = 2000, threads: int = 4, kills:
     try:
         t_start = time.perf_counter()
         server.wait_ready()
-        say(f"server: pingan serve --workers {workers} --threads {server_threads} on "
+        say(
+            f"server: pingan serve --workers {workers} --threads {server_threads} on "
             f"127.0.0.1:{port} (up in {time.perf_counter() - t_start:.1f} s; log {logs[0]}); "
             f"{threads} client threads, {intakes} intakes, SIGKILL after "
-            + ", ".join(str(p) for p in points) + " acknowledged")
+            + ", ".join(str(p) for p in points)
+            + " acknowledged"
+        )
         t0 = time.perf_counter()
-        workers_ = [threading.Thread(
-            target=_client, name=f"crash-client-{me}", daemon=True,
-            args=(me, port, load, bodies[me::threads], tokens, seed, action_share))
-            for me in range(threads)]
+        workers_ = [
+            threading.Thread(
+                target=_client,
+                name=f"crash-client-{me}",
+                daemon=True,
+                args=(me, port, load, bodies[me::threads], tokens, seed, action_share),
+            )
+            for me in range(threads)
+        ]
         for w in workers_:
             w.start()
         ticker = threading.Thread(target=_ticker, args=(load, t0, say), daemon=True)
@@ -396,66 +459,95 @@ def run(*, url: str = DEFAULT_URL, intakes: int = 2000, threads: int = 4, kills:
             server = Server(url, port, workers, logs[n], server_threads)
             server.wait_ready()
             up = time.perf_counter()
-            kill_figures.append({"at_s": t_kill - t0, "acknowledged": acked,
-                                 "in_flight": dict(in_flight), "kill_s": dead - t_kill,
-                                 "restart_s": up - dead})
-            say(f"SIGKILL {n} at {t_kill - t0:.1f} s, {acked} intakes acknowledged, "
+            kill_figures.append(
+                {
+                    "at_s": t_kill - t0,
+                    "acknowledged": acked,
+                    "in_flight": dict(in_flight),
+                    "kill_s": dead - t_kill,
+                    "restart_s": up - dead,
+                }
+            )
+            say(
+                f"SIGKILL {n} at {t_kill - t0:.1f} s, {acked} intakes acknowledged, "
                 f"in flight: {_counted(in_flight)}; server gone in {(dead - t_kill) * 1000:.0f} "
-                f"ms, a new one answering {up - dead:.1f} s later")
+                f"ms, a new one answering {up - dead:.1f} s later"
+            )
         for w in workers_:
             w.join()
         seconds = time.perf_counter() - t0
         load.stop.set()
         ticker.join()
         replay = _replay(port, load, dict(bodies), tokens[0], rng, replays)
-        say(f"replay: {replay['sent']} acknowledged intakes sent again with their keys: "
+        say(
+            f"replay: {replay['sent']} acknowledged intakes sent again with their keys: "
             f"{replay['same']} answered 200 with the case they had made, "
-            f"{replay['sent'] - replay['same']} otherwise")
+            f"{replay['sent'] - replay['same']} otherwise"
+        )
     finally:
         load.stop.set()
         server.stop()
     down = sum(k["kill_s"] + k["restart_s"] for k in kill_figures)
-    say(f"load: {len(load.acknowledged)} intakes and {len(load.actions)} actions acknowledged "
+    say(
+        f"load: {len(load.acknowledged)} intakes and {len(load.actions)} actions acknowledged "
         f"in {seconds:.1f} s ({len(load.acknowledged) / seconds:.0f} intakes/s overall, "
         f"{len(load.acknowledged) / max(0.001, seconds - down):.0f}/s with the server up; "
         f"{down:.1f} s down); {load.retries} retries: {load.replayed} intakes answered "
         f"200 on retry (written before the kill), {load.created_on_retry} created on "
-        f"retry, {load.confirmed_by_read} actions found written on reading back")
+        f"retry, {load.confirmed_by_read} actions found written on reading back"
+    )
     if load.refused:
         say("refused: " + ", ".join(f"{n}× {s}" for s, n in sorted(load.refused.items())))
     for e in load.errors[:5]:
         say(f"  error: {e}")
     checked = verify(url, load, say)
-    return {**checked, "intakes": intakes, "seconds": seconds, "kills": kill_figures,
-            "actions": len(load.actions), "retries": load.retries,
-            "replayed": load.replayed, "client_errors": len(load.errors),
-            "replays": replay["sent"], "replays_same": replay["same"],
-            "intakes_per_s": len(load.acknowledged) / seconds}
+    return {
+        **checked,
+        "intakes": intakes,
+        "seconds": seconds,
+        "kills": kill_figures,
+        "actions": len(load.actions),
+        "retries": load.retries,
+        "replayed": load.replayed,
+        "client_errors": len(load.errors),
+        "replays": replay["sent"],
+        "replays_same": replay["same"],
+        "intakes_per_s": len(load.acknowledged) / seconds,
+    }
 
 
 def verify(url: str, load: Load, say: Callable[[str], None]) -> dict:
     """Check the bench database in a process of its own (Django on the bench database)."""
     var = Path(os.environ.get("PINGAN_VAR_DIR", ROOT / "var"))
     given = var / "bench-crash-acknowledged.json"
-    given.write_text(json.dumps({"acknowledged": load.acknowledged,
-                                 "actions": load.actions}))
+    given.write_text(json.dumps({"acknowledged": load.acknowledged, "actions": load.actions}))
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "pingan.settings"}
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "bench.crash", "verify", str(given)], env=env,
-                          cwd=ROOT, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.crash", "verify", str(given)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"the check failed:\n{done.stderr[-3000:]}")
     found = json.loads(done.stdout.strip().splitlines()[-1])
-    say(f"check ({time.perf_counter() - t0:.1f} s): {found['cases']} cases, {found['events']} "
+    say(
+        f"check ({time.perf_counter() - t0:.1f} s): {found['cases']} cases, {found['events']} "
         f"events; {found['found']} of {found['acknowledged']} acknowledged keys have their "
         f"one case, {found['extra_cases']} cases nobody was told of; "
-        f"{found['actions_found']} of {found['actions']} acknowledged actions written")
+        f"{found['actions_found']} of {found['actions']} acknowledged actions written"
+    )
     if found["defects"]:
         say("half-written: " + ", ".join(f"{k} {v}" for k, v in sorted(found["defects"].items())))
-    say(f"rollups: {found['rollup_rows']} rows and {found['facts']} facts maintained at write "
+    say(
+        f"rollups: {found['rollup_rows']} rows and {found['facts']} facts maintained at write "
         f"time; a rebuild from the events gives {found['rebuilt_rollup_rows']} rows, "
         f"{found['rollup_rows_differing']} differing, {found['facts_differing']} facts "
-        "differing")
+        "differing"
+    )
     return found
 
 
@@ -469,18 +561,24 @@ def check_database(given: dict) -> dict:
 
     # Keys are stored in their caller's scope (cases.services.scoped_key): the intake clerk's.
     clerk = get_user_model().objects.get(username=INTAKE_USER)
-    acknowledged: dict[str, dict] = {scoped_key(f"user:{clerk.pk}", k): a
-                                     for k, a in given["acknowledged"].items()}
+    acknowledged: dict[str, dict] = {
+        scoped_key(f"user:{clerk.pk}", k): a for k, a in given["acknowledged"].items()
+    }
     defects: Counter = Counter()
     with connection.cursor() as cur:
-        cur.execute("""
+        cur.execute(
+            """
             select c.client_key, count(*), min(c.number) from cases_case c
-            where c.client_key = any(%s) group by c.client_key""", [list(acknowledged)])
+            where c.client_key = any(%s) group by c.client_key""",
+            [list(acknowledged)],
+        )
         by_key = {k: (n, number) for k, n, number in cur.fetchall()}
-        found = sum(1 for k, a in acknowledged.items()
-                    if by_key.get(k) == (1, a["number"]))
-        cur.execute("select count(*) from cases_case where client_key is null "
-                    "or not (client_key = any(%s))", [list(acknowledged)])
+        found = sum(1 for k, a in acknowledged.items() if by_key.get(k) == (1, a["number"]))
+        cur.execute(
+            "select count(*) from cases_case where client_key is null "
+            "or not (client_key = any(%s))",
+            [list(acknowledged)],
+        )
         extra = cur.fetchone()[0]
         cur.execute("""
             select c.id, c.number, c.client_key, c.status, c.version,
@@ -501,8 +599,23 @@ def check_database(given: dict) -> dict:
             left join measures_casefact f on f.case_id = c.id""")
         rows = cur.fetchall()
         half = 0
-        for (_pk, _number, key, status, version, n, first_seq, last_seq, first_kind, last_to,
-             not_reveal, assigning, assignments, parties, fact_seq) in rows:
+        for (
+            _pk,
+            _number,
+            key,
+            status,
+            version,
+            n,
+            first_seq,
+            last_seq,
+            first_kind,
+            last_to,
+            not_reveal,
+            assigning,
+            assignments,
+            parties,
+            fact_seq,
+        ) in rows:
             wrong = []
             if not n:
                 wrong.append("no events")
@@ -551,30 +664,50 @@ def check_database(given: dict) -> dict:
     live_rows, live_facts = rollups.rollup_snapshot(), rollups.fact_snapshot()
     rollups.rebuild()
     rebuilt_rows, rebuilt_facts = rollups.rollup_snapshot(), rollups.fact_snapshot()
-    rows_differing = sum(1 for k in live_rows.keys() | rebuilt_rows.keys()
-                         if live_rows.get(k) != rebuilt_rows.get(k))
-    facts_differing = sum(1 for k in live_facts.keys() | rebuilt_facts.keys()
-                          if live_facts.get(k) != rebuilt_facts.get(k))
-    return {"acknowledged": len(acknowledged), "found": found, "half_written": half,
-            "rollups_equal": rows_differing == 0 and facts_differing == 0,
-            "defects": dict(defects), "cases": len(rows), "events": events,
-            "extra_cases": extra, "actions": len(actions), "actions_found": actions_found,
-            "rollup_rows": len(live_rows), "rebuilt_rollup_rows": len(rebuilt_rows),
-            "rollup_rows_differing": rows_differing, "facts": len(live_facts),
-            "facts_differing": facts_differing}
+    rows_differing = sum(
+        1 for k in live_rows.keys() | rebuilt_rows.keys() if live_rows.get(k) != rebuilt_rows.get(k)
+    )
+    facts_differing = sum(
+        1
+        for k in live_facts.keys() | rebuilt_facts.keys()
+        if live_facts.get(k) != rebuilt_facts.get(k)
+    )
+    return {
+        "acknowledged": len(acknowledged),
+        "found": found,
+        "half_written": half,
+        "rollups_equal": rows_differing == 0 and facts_differing == 0,
+        "defects": dict(defects),
+        "cases": len(rows),
+        "events": events,
+        "extra_cases": extra,
+        "actions": len(actions),
+        "actions_found": actions_found,
+        "rollup_rows": len(live_rows),
+        "rebuilt_rollup_rows": len(rebuilt_rows),
+        "rollup_rows_differing": rows_differing,
+        "facts": len(live_facts),
+        "facts_differing": facts_differing,
+    }
 
 
 def last_line(figures: dict) -> str:
-    return (f"acknowledged={figures['acknowledged']} found={figures['found']} "
-            f"half_written={figures['half_written']} "
-            f"rollups_equal={'true' if figures['rollups_equal'] else 'false'}")
+    return (
+        f"acknowledged={figures['acknowledged']} found={figures['found']} "
+        f"half_written={figures['half_written']} "
+        f"rollups_equal={'true' if figures['rollups_equal'] else 'false'}"
+    )
 
 
 def passed(figures: dict) -> bool:
-    return (figures["found"] == figures["acknowledged"] and figures["half_written"] == 0
-            and figures["rollups_equal"] and figures["acknowledged"] > 0
-            and figures["replays_same"] == figures["replays"]
-            and figures["acknowledged"] == figures["intakes"])
+    return (
+        figures["found"] == figures["acknowledged"]
+        and figures["half_written"] == 0
+        and figures["rollups_equal"]
+        and figures["acknowledged"] > 0
+        and figures["replays_same"] == figures["replays"]
+        and figures["acknowledged"] == figures["intakes"]
+    )
 
 
 if __name__ == "__main__":  # python -m bench.crash verify FILE (run by `pingan bench crash`)

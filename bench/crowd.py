@@ -350,8 +350,9 @@ def end_to_end(zones: int, positions: int, seconds: int, seed: int, say: Say) ->
         Venue.objects.filter(pk=venue.pk).delete()
 
 
-def run(zones: int, positions: int, seconds: int, seed: int, say: Say,
-        database_url: str = "") -> dict[str, float]:
+def run(
+    zones: int, positions: int, seconds: int, seed: int, say: Say, database_url: str = ""
+) -> dict[str, float]:
     """The pure computations, then end to end on a database of the bench's own (a temporary
     SQLite file, or `database_url`), migrated and given the demo district for the run."""
     from bench.database import own_database

@@ -30,22 +30,82 @@ CELL = 0.004
 TABLES = ("cases_case", "cases_caseevent")
 # the columns, in the order the rows are written below
 CASE_COLUMNS = (
-    "id", "number", "case_type_id", "category_id", "category_confidence", "title", "text",
-    "lon", "lat", "address", "grid_code", "area_code", "location", "channel", "priority",
-    "status", "owner_unit_id", "received_at", "due_at", "warn_at", "deadline_state",
-    "calendar_known", "pauses", "paused_at", "extensions", "escalation_level", "escalations",
-    "reopen_count", "rework_count", "outcome", "verified_at", "rating", "resolved_at",
-    "closed_at", "merged_into_id", "client_key", "public_code_hash", "created_by_id",
-    "version", "updated_at")
-EVENT_COLUMNS = ("id", "case_id", "seq", "at", "actor_id", "actor_unit_id", "actor_label",
-                 "kind", "from_status", "to_status", "reason", "data")
+    "id",
+    "number",
+    "case_type_id",
+    "category_id",
+    "category_confidence",
+    "title",
+    "text",
+    "lon",
+    "lat",
+    "address",
+    "grid_code",
+    "area_code",
+    "location",
+    "channel",
+    "priority",
+    "status",
+    "owner_unit_id",
+    "received_at",
+    "due_at",
+    "warn_at",
+    "deadline_state",
+    "calendar_known",
+    "pauses",
+    "paused_at",
+    "extensions",
+    "escalation_level",
+    "escalations",
+    "reopen_count",
+    "rework_count",
+    "outcome",
+    "verified_at",
+    "rating",
+    "resolved_at",
+    "closed_at",
+    "merged_into_id",
+    "client_key",
+    "public_code_hash",
+    "created_by_id",
+    "version",
+    "updated_at",
+)
+EVENT_COLUMNS = (
+    "id",
+    "case_id",
+    "seq",
+    "at",
+    "actor_id",
+    "actor_unit_id",
+    "actor_label",
+    "kind",
+    "from_status",
+    "to_status",
+    "reason",
+    "data",
+)
 
 # case type code → (share of cases, deadline in days)
-TYPES = {"request": (0.46, 14), "hazard": (0.18, 7), "dispute": (0.22, 30),
-         "petition": (0.08, 60), "rental": (0.05, 7), "crowd": (0.01, 1)}
-CHANNELS = [("hotline", 0.34), ("grid_worker", 0.22), ("resident_web", 0.14),
-            ("online", 0.12), ("clerk", 0.06), ("reception_day", 0.05),
-            ("petition_office", 0.03), ("police", 0.02), ("open311", 0.02)]
+TYPES = {
+    "request": (0.46, 14),
+    "hazard": (0.18, 7),
+    "dispute": (0.22, 30),
+    "petition": (0.08, 60),
+    "rental": (0.05, 7),
+    "crowd": (0.01, 1),
+}
+CHANNELS = [
+    ("hotline", 0.34),
+    ("grid_worker", 0.22),
+    ("resident_web", 0.14),
+    ("online", 0.12),
+    ("clerk", 0.06),
+    ("reception_day", 0.05),
+    ("petition_office", 0.03),
+    ("police", 0.02),
+    ("open311", 0.02),
+]
 
 
 # -- the bench database ----------------------------------------------------------------------
@@ -58,14 +118,20 @@ def connect(url: str, *, fresh: bool = False) -> None:
     cfg = dj_database_url.parse(url)
     if cfg["ENGINE"] != "django.db.backends.postgresql":
         raise ValueError("the dashboard benchmark needs PostgreSQL")
-    admin = psycopg.connect(host=cfg["HOST"] or None, port=cfg["PORT"] or None,
-                            user=cfg["USER"] or None, password=cfg["PASSWORD"] or None,
-                            dbname="postgres", autocommit=True)
+    admin = psycopg.connect(
+        host=cfg["HOST"] or None,
+        port=cfg["PORT"] or None,
+        user=cfg["USER"] or None,
+        password=cfg["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
     with admin:
         if fresh:
             admin.execute(f'drop database if exists "{cfg["NAME"]}" with (force)')
-        found = admin.execute("select 1 from pg_database where datname = %s",
-                              [cfg["NAME"]]).fetchone()
+        found = admin.execute(
+            "select 1 from pg_database where datname = %s", [cfg["NAME"]]
+        ).fetchone()
         if not found:
             admin.execute(f'create database "{cfg["NAME"]}"')
     base = dict(connections.settings["default"])
@@ -97,8 +163,9 @@ def city_shape(n_grids: int) -> tuple[int, int, int]:
 
 
 def _box(x0, y0, x1, y1) -> str:
-    return json.dumps({"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1],
-                                                           [x0, y1], [x0, y0]]]})
+    return json.dumps(
+        {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
+    )
 
 
 def generate_areas(n_grids: int, say) -> list[str]:
@@ -116,9 +183,29 @@ def generate_areas(n_grids: int, say) -> list[str]:
         x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
         area = (x1 - x0) * (y1 - y0) * 111_000 * 97_000
         ids[code] = next_id
-        rows.append("\t".join(map(str, [
-            next_id, code, name, level, ids[parent] if parent else r"\N",
-            _box(x0, y0, x1, y1), (x0 + x1) / 2, (y0 + y1) / 2, area, x0, y0, x1, y1, now])))
+        rows.append(
+            "\t".join(
+                map(
+                    str,
+                    [
+                        next_id,
+                        code,
+                        name,
+                        level,
+                        ids[parent] if parent else r"\N",
+                        _box(x0, y0, x1, y1),
+                        (x0 + x1) / 2,
+                        (y0 + y1) / 2,
+                        area,
+                        x0,
+                        y0,
+                        x1,
+                        y1,
+                        now,
+                    ],
+                )
+            )
+        )
         next_id += 1
 
     def cell(i):
@@ -129,8 +216,14 @@ def generate_areas(n_grids: int, say) -> list[str]:
     plan = []  # (district, street, community, [grid indices])
     for c in range(communities):
         n = min(GRIDS_PER_COMMUNITY, n_grids - g)
-        plan.append((c // (COMMUNITIES_PER_STREET * STREETS_PER_DISTRICT),
-                     c // COMMUNITIES_PER_STREET, c, list(range(g, g + n))))
+        plan.append(
+            (
+                c // (COMMUNITIES_PER_STREET * STREETS_PER_DISTRICT),
+                c // COMMUNITIES_PER_STREET,
+                c,
+                list(range(g, g + n)),
+            )
+        )
         g += n
     d_boxes: dict[int, list] = {}
     s_boxes: dict[int, list] = {}
@@ -148,8 +241,7 @@ def generate_areas(n_grids: int, say) -> list[str]:
     for d in range(districts):
         add(d_code(d), f"区{d + 1}", "district", None, d_boxes[d])
     for s in range(streets):
-        add(s_code(s), f"街道{s + 1}", "street", d_code(s // STREETS_PER_DISTRICT),
-            s_boxes[s])
+        add(s_code(s), f"街道{s + 1}", "street", d_code(s // STREETS_PER_DISTRICT), s_boxes[s])
     for _d, s, c, cells in plan:
         ccode = s_code(s) + f"{c % COMMUNITIES_PER_STREET + 1:03d}"
         add(ccode, f"社区{c + 1}", "community", s_code(s), [cell(i) for i in cells])
@@ -161,15 +253,18 @@ def generate_areas(n_grids: int, say) -> list[str]:
     conn.ensure_connection()
     with conn.connection.cursor() as cur:
         cur.execute("truncate territory_area cascade")
-        with cur.copy("copy territory_area (id, code, name, level, parent_id, geometry, "
-                      "centroid_lon, centroid_lat, area_m2, min_lon, min_lat, max_lon, "
-                      "max_lat, updated_at) from stdin") as copy:
+        with cur.copy(
+            "copy territory_area (id, code, name, level, parent_id, geometry, "
+            "centroid_lon, centroid_lat, area_m2, min_lon, min_lat, max_lon, "
+            "max_lat, updated_at) from stdin"
+        ) as copy:
             copy.write("\n".join(rows) + "\n")
-        cur.execute("select setval(pg_get_serial_sequence('territory_area', 'id'), %s)",
-                    [next_id])
+        cur.execute("select setval(pg_get_serial_sequence('territory_area', 'id'), %s)", [next_id])
     conn.connection.commit()
-    say(f"city: {districts} districts, {streets} streets, {communities} communities, "
-        f"{n_grids} grids")
+    say(
+        f"city: {districts} districts, {streets} streets, {communities} communities, "
+        f"{n_grids} grids"
+    )
     return grid_codes
 
 
@@ -183,13 +278,21 @@ def ensure_catalogue() -> None:
     types = {}
     for code, name, (amount, unit, max_ext, max_n) in CASE_TYPES:
         types[code], _new = CaseType.objects.using(ALIAS).get_or_create(
-            code=code, defaults={"name": name, "deadline_amount": amount, "deadline_unit": unit,
-                                 "max_extension": max_ext, "max_extensions": max_n})
+            code=code,
+            defaults={
+                "name": name,
+                "deadline_amount": amount,
+                "deadline_unit": unit,
+                "max_extension": max_ext,
+                "max_extensions": max_n,
+            },
+        )
     cats: dict = {}
     for code, name, parent, type_code, _kw, _override in CATEGORIES:
         cats[code], _new = Category.objects.using(ALIAS).get_or_create(
-            code=code, defaults={"name": name, "case_type": types[type_code],
-                                 "parent": cats.get(parent)})
+            code=code,
+            defaults={"name": name, "case_type": types[type_code], "parent": cats.get(parent)},
+        )
 
 
 def _catalogue():
@@ -197,8 +300,10 @@ def _catalogue():
     with connections[ALIAS].cursor() as cur:
         cur.execute("select id, code from cases_casetype")
         types = {code: pk for pk, code in cur.fetchall()}
-        cur.execute("select c.id, t.code from cases_category c join cases_casetype t "
-                    "on t.id = c.case_type_id")
+        cur.execute(
+            "select c.id, t.code from cases_category c join cases_casetype t "
+            "on t.id = c.case_type_id"
+        )
         cats: dict[str, list[int]] = {}
         for pk, tcode in cur.fetchall():
             cats.setdefault(tcode, []).append(pk)
@@ -211,18 +316,22 @@ def _drop_indexes(say) -> list[str]:
     restore = []
     with connections[ALIAS].cursor() as cur:
         for table in TABLES:
-            cur.execute("""select conname, pg_get_constraintdef(oid) from pg_constraint
+            cur.execute(
+                """select conname, pg_get_constraintdef(oid) from pg_constraint
                            where conrelid = %s::regclass and contype in ('f', 'u')""",
-                        [table])
+                [table],
+            )
             for name, definition in cur.fetchall():
                 # foreign keys come back NOT VALID: no hour-long check of rows we just wrote
                 suffix = " not valid" if definition.lower().startswith("foreign key") else ""
-                restore.append(f'alter table {table} add constraint "{name}" {definition}'
-                               f'{suffix}')
+                restore.append(f'alter table {table} add constraint "{name}" {definition}{suffix}')
                 cur.execute(f'alter table {table} drop constraint "{name}"')
-            cur.execute("""select indexname, indexdef from pg_indexes where tablename = %s
+            cur.execute(
+                """select indexname, indexdef from pg_indexes where tablename = %s
                            and indexname not in (select conname from pg_constraint
-                           where conrelid = %s::regclass)""", [table, table])
+                           where conrelid = %s::regclass)""",
+                [table, table],
+            )
             for name, definition in cur.fetchall():
                 restore.append(definition)
                 cur.execute(f'drop index "{name}"')
@@ -294,21 +403,26 @@ def generate_cases(n: int, grid_codes: list[str], seed: int, say, chunk: int = 1
             escalated = u[:, 5] < 0.03
             contact_failed = u[:, 6] < 0.03
             rating_roll = u[:, 7]
-            strs = {name: _fmt(arr) for name, arr in [
-                ("received", received), ("due", due_final), ("resolved", resolved),
-                ("closed", closed),
-                ("h1", received + np.timedelta64(3600, "s")),
-                ("h2", received + np.timedelta64(7200, "s")),
-                ("h3", received + np.timedelta64(3 * 3600, "s")),
-                ("v", resolved + np.timedelta64(4 * 3600, "s")),
-                ("r", resolved + np.timedelta64(8 * 3600, "s")),
-                ("ext", received + np.timedelta64(4 * 3600, "s")),
-                ("late1", closed + np.timedelta64(3600, "s")),
-                ("late2", closed + np.timedelta64(2 * 86400, "s")),
-                ("late3", closed + np.timedelta64(2 * 86400 + 4 * 3600, "s")),
-                ("late4", closed + np.timedelta64(2 * 86400 + 8 * 3600, "s")),
-                ("late5", closed + np.timedelta64(2 * 86400 + 12 * 3600, "s")),
-            ]}
+            strs = {
+                name: _fmt(arr)
+                for name, arr in [
+                    ("received", received),
+                    ("due", due_final),
+                    ("resolved", resolved),
+                    ("closed", closed),
+                    ("h1", received + np.timedelta64(3600, "s")),
+                    ("h2", received + np.timedelta64(7200, "s")),
+                    ("h3", received + np.timedelta64(3 * 3600, "s")),
+                    ("v", resolved + np.timedelta64(4 * 3600, "s")),
+                    ("r", resolved + np.timedelta64(8 * 3600, "s")),
+                    ("ext", received + np.timedelta64(4 * 3600, "s")),
+                    ("late1", closed + np.timedelta64(3600, "s")),
+                    ("late2", closed + np.timedelta64(2 * 86400, "s")),
+                    ("late3", closed + np.timedelta64(2 * 86400 + 4 * 3600, "s")),
+                    ("late4", closed + np.timedelta64(2 * 86400 + 8 * 3600, "s")),
+                    ("late5", closed + np.timedelta64(2 * 86400 + 12 * 3600, "s")),
+                ]
+            }
             cat_pick = rng.random(m)
             case_buf, ev_buf = io.StringIO(), io.StringIO()
             for j in range(m):
@@ -332,62 +446,134 @@ def generate_cases(n: int, grid_codes: list[str], seed: int, say, chunk: int = 1
                 else:
                     events.append((strs["h1"][j], "accept", "received", "accepted", "{}"))
                     if escalated[j]:
-                        events.append((strs["h1"][j], "escalate", "accepted", "accepted",
-                                       "{}"))
+                        events.append((strs["h1"][j], "escalate", "accepted", "accepted", "{}"))
                         n_esc = 1
                     events.append((strs["h2"][j], "assign", "accepted", "assigned", "{}"))
                     events.append((strs["h3"][j], "start", "assigned", "in_progress", "{}"))
                     status = "in_progress"
                     if extended[j]:
-                        events.append((strs["ext"][j], "extend", status, status,
-                                       '{"amount": 5}'))
+                        events.append((strs["ext"][j], "extend", status, status, '{"amount": 5}'))
                         n_ext = 1
                     if not is_open[j]:
-                        outcome = "resolved" if rating_roll[j] < 0.9 else (
-                            "partly" if rating_roll[j] < 0.97 else "not_resolved")
+                        outcome = (
+                            "resolved"
+                            if rating_roll[j] < 0.9
+                            else ("partly" if rating_roll[j] < 0.97 else "not_resolved")
+                        )
                         res = strs["resolved"][j]
-                        events.append((res, "resolve", "in_progress", "resolved",
-                                       f'{{"outcome": "{outcome}"}}'))
+                        events.append(
+                            (
+                                res,
+                                "resolve",
+                                "in_progress",
+                                "resolved",
+                                f'{{"outcome": "{outcome}"}}',
+                            )
+                        )
                         if reworked[j]:
-                            events.append((res, "verify_failed", "resolved", "in_progress",
-                                           '{"passed": false}'))
-                            events.append((res, "resolve", "in_progress", "resolved",
-                                           f'{{"outcome": "{outcome}"}}'))
+                            events.append(
+                                (
+                                    res,
+                                    "verify_failed",
+                                    "resolved",
+                                    "in_progress",
+                                    '{"passed": false}',
+                                )
+                            )
+                            events.append(
+                                (
+                                    res,
+                                    "resolve",
+                                    "in_progress",
+                                    "resolved",
+                                    f'{{"outcome": "{outcome}"}}',
+                                )
+                            )
                             n_rework = 1
-                        events.append((strs["v"][j], "verify", "resolved", "resolved",
-                                       '{"passed": true}'))
+                        events.append(
+                            (strs["v"][j], "verify", "resolved", "resolved", '{"passed": true}')
+                        )
                         resolved_at = res
                         verified_at = strs["v"][j]
                         close_at = strs["closed"][j]
                         if reopened[j]:
-                            events.append((strs["r"][j], "rate", "resolved", "resolved",
-                                           '{"rating": "unsatisfied", "method": "online"}'))
-                            events.append((strs["r"][j], "reopen", "resolved", "in_progress",
-                                           "{}"))
-                            events.append((strs["late1"][j], "resolve", "in_progress",
-                                           "resolved", f'{{"outcome": "{outcome}"}}'))
-                            events.append((strs["late2"][j], "verify", "resolved", "resolved",
-                                           '{"passed": true}'))
-                            events.append((strs["late3"][j], "rate", "resolved", "resolved",
-                                           '{"rating": "basic", "method": "online"}'))
+                            events.append(
+                                (
+                                    strs["r"][j],
+                                    "rate",
+                                    "resolved",
+                                    "resolved",
+                                    '{"rating": "unsatisfied", "method": "online"}',
+                                )
+                            )
+                            events.append((strs["r"][j], "reopen", "resolved", "in_progress", "{}"))
+                            events.append(
+                                (
+                                    strs["late1"][j],
+                                    "resolve",
+                                    "in_progress",
+                                    "resolved",
+                                    f'{{"outcome": "{outcome}"}}',
+                                )
+                            )
+                            events.append(
+                                (
+                                    strs["late2"][j],
+                                    "verify",
+                                    "resolved",
+                                    "resolved",
+                                    '{"passed": true}',
+                                )
+                            )
+                            events.append(
+                                (
+                                    strs["late3"][j],
+                                    "rate",
+                                    "resolved",
+                                    "resolved",
+                                    '{"rating": "basic", "method": "online"}',
+                                )
+                            )
                             close_at = strs["late4"][j]
                             resolved_at, verified_at = strs["late1"][j], strs["late2"][j]
                             n_reopen, rating = 1, "basic"
                         elif contact_failed[j]:
-                            events.append((strs["r"][j], "contact_failed", "resolved",
-                                           "resolved", '{"method": "call"}'))
+                            events.append(
+                                (
+                                    strs["r"][j],
+                                    "contact_failed",
+                                    "resolved",
+                                    "resolved",
+                                    '{"method": "call"}',
+                                )
+                            )
                         else:
                             rating = "satisfied" if rating_roll[j] < 0.9 else "basic"
-                            events.append((strs["r"][j], "rate", "resolved", "resolved",
-                                           f'{{"rating": "{rating}", "method": "online"}}'))
+                            events.append(
+                                (
+                                    strs["r"][j],
+                                    "rate",
+                                    "resolved",
+                                    "resolved",
+                                    f'{{"rating": "{rating}", "method": "online"}}',
+                                )
+                            )
                         on_time = close_at <= strs["due"][j]
-                        events.append((close_at, "close", "resolved", "closed",
-                                       '{"on_time": true}' if on_time else
-                                       '{"on_time": false}'))
+                        events.append(
+                            (
+                                close_at,
+                                "close",
+                                "resolved",
+                                "closed",
+                                '{"on_time": true}' if on_time else '{"on_time": false}',
+                            )
+                        )
                         status, closed_at = "closed", close_at
                 for seq, (at, kind, frm, to, data) in enumerate(events, 1):
-                    ev_buf.write(f"{event_id}\t{pk}\t{seq}\t{at}\t\\N\t\\N\t\t{kind}\t{frm}"
-                                 f"\t{to}\t\t{data}\n")
+                    ev_buf.write(
+                        f"{event_id}\t{pk}\t{seq}\t{at}\t\\N\t\\N\t\t{kind}\t{frm}"
+                        f"\t{to}\t\t{data}\n"
+                    )
                     event_id += 1
                 ext_json = '[{"amount": 5}]' if n_ext else "[]"
                 case_buf.write(
@@ -395,7 +581,8 @@ def generate_cases(n: int, grid_codes: list[str], seed: int, say, chunk: int = 1
                     f"事件{pk}\t\t\\N\t\\N\t\t{area}\t{area}\tlocated\t{chan[j]}\tnormal\t"
                     f"{status}\t\\N\t{rec}\t{strs['due'][j]}\t\\N\tok\tt\t[]\t\\N\t{ext_json}"
                     f"\t\t{n_esc}\t{n_reopen}\t{n_rework}\t{outcome}\t{verified_at}\t"
-                    f"{rating}\t{resolved_at}\t{closed_at}\t\\N\t\\N\t\t\\N\t1\t{rec}\n")
+                    f"{rating}\t{resolved_at}\t{closed_at}\t\\N\t\\N\t\t\\N\t1\t{rec}\n"
+                )
             with cur.copy(f"copy cases_case ({case_cols}) from stdin") as copy:
                 copy.write(case_buf.getvalue())
             with cur.copy(f"copy cases_caseevent ({event_cols}) from stdin") as copy:
@@ -406,8 +593,9 @@ def generate_cases(n: int, grid_codes: list[str], seed: int, say, chunk: int = 1
                 rate = written / (time.perf_counter() - t0)
                 say(f"  … {written} cases, {event_id - 1} events ({rate:,.0f} cases/s)")
         cur.execute("select setval(pg_get_serial_sequence('cases_case', 'id'), %s)", [n + 1])
-        cur.execute("select setval(pg_get_serial_sequence('cases_caseevent', 'id'), %s)",
-                    [event_id])
+        cur.execute(
+            "select setval(pg_get_serial_sequence('cases_caseevent', 'id'), %s)", [event_id]
+        )
     pg.commit()
     return event_id - 1
 
@@ -468,12 +656,18 @@ def rollup_answer(area: str, period, now: datetime) -> dict:
     d = report.dashboard(area, period, using=ALIAS, now=now)
     cards = {}
     for code, card in d["cards"].items():
-        cards[code] = tuple((f.numerator, f.denominator)
-                            for f in (card.figure, card.year_before, card.previous))
-    return {"cards": cards, "by_category": _clean(d["by_category"]),
-            "by_channel": _clean(d["by_channel"]), "by_child": _clean(d["by_child"]),
-            "trend": _clean(d["trend"]), "current": d["current"],
-            "overdue": [c.pk for c in d["overdue"]]}
+        cards[code] = tuple(
+            (f.numerator, f.denominator) for f in (card.figure, card.year_before, card.previous)
+        )
+    return {
+        "cards": cards,
+        "by_category": _clean(d["by_category"]),
+        "by_channel": _clean(d["by_channel"]),
+        "by_child": _clean(d["by_child"]),
+        "trend": _clean(d["trend"]),
+        "current": d["current"],
+        "overdue": [c.pk for c in d["overdue"]],
+    }
 
 
 def _clean(groups: dict) -> dict:
@@ -481,9 +675,11 @@ def _clean(groups: dict) -> dict:
 
 
 # -- the naive way: plain GROUP BY over cases and events ------------------------------------
-_ANCHOR = ("case when c.status in ('rejected', 'merged') then null "
-           "when c.status = 'closed' and (c.due_at is null or c.closed_at < c.due_at) "
-           "then c.closed_at else c.due_at end")
+_ANCHOR = (
+    "case when c.status in ('rejected', 'merged') then null "
+    "when c.status = 'closed' and (c.due_at is null or c.closed_at < c.due_at) "
+    "then c.closed_at else c.due_at end"
+)
 _DUE_MEASURES = {
     "due": "true",
     "closed": "c.status = 'closed'",
@@ -493,7 +689,7 @@ _DUE_MEASURES = {
     "first_time": "c.status = 'closed' and c.reopen_count = 0 and c.escalations = 0",
     "dispute_closed": "c.status = 'closed' and c.case_type_id = %(dispute)s",
     "dispute_resolved": "c.status = 'closed' and c.case_type_id = %(dispute)s "
-                        "and c.outcome = 'resolved'",
+    "and c.outcome = 'resolved'",
 }
 
 
@@ -507,13 +703,23 @@ def _naive_group(area: str, start: date, end: date, by: str | None, dispute: int
     """Base counts for [start, end) with a plain GROUP BY over cases (and the rate events)."""
     tz = settings.TIME_ZONE
     child = {0: 6, 6: 9, 9: 12, 12: 15}.get(len(area))
-    params = {"prefix": area + "%", "s": _ts(start), "e": _ts(end), "dispute": dispute,
-              "tz": tz, "child": child or 0}
+    params = {
+        "prefix": area + "%",
+        "s": _ts(start),
+        "e": _ts(end),
+        "dispute": dispute,
+        "tz": tz,
+        "child": child or 0,
+    }
 
     def key(expr_ts: str) -> str:
-        return {None: "0", "category": "coalesce(c.category_id, 0)", "channel": "c.channel",
-                "child": "substr(c.area_code, 1, %(child)s)",
-                "month": f"date_trunc('month', {expr_ts} at time zone %(tz)s)::date"}[by]
+        return {
+            None: "0",
+            "category": "coalesce(c.category_id, 0)",
+            "channel": "c.channel",
+            "child": "substr(c.area_code, 1, %(child)s)",
+            "month": f"date_trunc('month', {expr_ts} at time zone %(tz)s)::date",
+        }[by]
 
     extra = " and length(c.area_code) >= %(child)s" if by == "child" else ""
     out: dict = {}
@@ -525,20 +731,27 @@ def _naive_group(area: str, start: date, end: date, by: str | None, dispute: int
                 target[name] = target.get(name, 0) + v
 
     with connections[ALIAS].cursor() as cur:
-        cur.execute(f"""select {key('c.received_at')}, count(*) from cases_case c
+        cur.execute(
+            f"""select {key("c.received_at")}, count(*) from cases_case c
                         where c.area_code like %(prefix)s and c.received_at >= %(s)s
-                        and c.received_at < %(e)s{extra} group by 1""", params)
+                        and c.received_at < %(e)s{extra} group by 1""",
+            params,
+        )
         add(cur.fetchall(), ["received"])
         names = list(_DUE_MEASURES)
         filters = ", ".join(f"count(*) filter (where {_DUE_MEASURES[n]})" for n in names)
-        cur.execute(f"""select {key(_ANCHOR)}, {filters} from cases_case c
+        cur.execute(
+            f"""select {key(_ANCHOR)}, {filters} from cases_case c
                         where c.area_code like %(prefix)s
                         and ((c.due_at >= %(s)s and c.due_at < %(e)s)
                              or (c.closed_at >= %(s)s and c.closed_at < %(e)s))
                         and {_ANCHOR} >= %(s)s and {_ANCHOR} < %(e)s{extra}
-                        group by 1""", params)
+                        group by 1""",
+            params,
+        )
         add(cur.fetchall(), names)
-        cur.execute(f"""select {key('e.at')}, count(*),
+        cur.execute(
+            f"""select {key("e.at")}, count(*),
                                count(*) filter (where e.data->>'rating' in
                                                 ('satisfied', 'basic'))
                         from cases_caseevent e join cases_case c on c.id = e.case_id
@@ -547,7 +760,9 @@ def _naive_group(area: str, start: date, end: date, by: str | None, dispute: int
                         and not exists (select 1 from cases_caseevent l
                                         where l.case_id = e.case_id and l.kind = 'rate'
                                         and l.seq > e.seq)
-                        group by 1""", params)
+                        group by 1""",
+            params,
+        )
         add(cur.fetchall(), ["rated", "satisfied"])
     from measures.cube import empty
 
@@ -573,19 +788,21 @@ def naive_answer(area: str, period, now: datetime) -> dict:
     now_c, before, prev = totals(period), totals(period.year_before()), totals(period.previous())
     cards = {}
     for code in CARD_KPIS:
-        cards[code] = tuple((f.numerator, f.denominator) for f in (
-            figure(code, now_c), figure(code, before), figure(code, prev)))
+        cards[code] = tuple(
+            (f.numerator, f.denominator)
+            for f in (figure(code, now_c), figure(code, before), figure(code, prev))
+        )
     top = top_category_of(ALIAS)
     by_cat: dict = {}
-    for cat, counts in _naive_group(area, period.start, period.end, "category",
-                                    dispute).items():
+    for cat, counts in _naive_group(area, period.start, period.end, "category", dispute).items():
         target = by_cat.setdefault(top.get(cat, cat), dict.fromkeys(counts, 0))
         for k, v in counts.items():
             target[k] += v
     end = add_months(month_start(period.last), 1)
     trend = _naive_group(area, add_months(end, -12), end, "month", dispute)
-    by_child = (_naive_group(area, period.start, period.end, "child", dispute)
-                if len(area) < 15 else {})
+    by_child = (
+        _naive_group(area, period.start, period.end, "child", dispute) if len(area) < 15 else {}
+    )
     with connections[ALIAS].cursor() as cur:
         bands = []
         params = {"prefix": area + "%", "now": now}
@@ -594,22 +811,31 @@ def naive_answer(area: str, period, now: datetime) -> dict:
             if old is not None:
                 cond += f" and c.received_at > %(now)s - interval '{old.days} days'"
             bands.append(f"count(*) filter (where {cond}) as backlog_{code}")
-        open_q = ("c.area_code like %(prefix)s and c.status not in "
-                  "('closed', 'rejected', 'merged')")
-        cur.execute(f"""select count(*) filter (where c.due_at < %(now)s), count(*),
-                        {', '.join(bands)} from cases_case c where {open_q}""", params)
+        open_q = "c.area_code like %(prefix)s and c.status not in ('closed', 'rejected', 'merged')"
+        cur.execute(
+            f"""select count(*) filter (where c.due_at < %(now)s), count(*),
+                        {", ".join(bands)} from cases_case c where {open_q}""",
+            params,
+        )
         row = cur.fetchone()
         current = {"overdue": row[0], "open": row[1]}
         for (code, *_r), v in zip(BACKLOG_BANDS, row[2:], strict=True):
             current[f"backlog_{code}"] = v
-        cur.execute(f"""select c.id from cases_case c where {open_q} and c.due_at < %(now)s
-                        order by c.due_at, c.id limit 20""", params)
+        cur.execute(
+            f"""select c.id from cases_case c where {open_q} and c.due_at < %(now)s
+                        order by c.due_at, c.id limit 20""",
+            params,
+        )
         overdue = [r[0] for r in cur.fetchall()]
-    return {"cards": cards, "by_category": _clean(by_cat),
-            "by_channel": _clean(_naive_group(area, period.start, period.end, "channel",
-                                              dispute)),
-            "by_child": _clean(by_child), "trend": _clean(trend), "current": current,
-            "overdue": overdue}
+    return {
+        "cards": cards,
+        "by_category": _clean(by_cat),
+        "by_channel": _clean(_naive_group(area, period.start, period.end, "channel", dispute)),
+        "by_child": _clean(by_child),
+        "trend": _clean(trend),
+        "current": current,
+        "overdue": overdue,
+    }
 
 
 def _dispute(using: str) -> int:
@@ -620,8 +846,17 @@ def _dispute(using: str) -> int:
 
 
 # -- the run ----------------------------------------------------------------------------------
-def run(*, cases: int, grids: int, seed: int, url: str, samples: int, naive_samples: int,
-        reuse: bool, say: Callable[[str], None]) -> dict:
+def run(
+    *,
+    cases: int,
+    grids: int,
+    seed: int,
+    url: str,
+    samples: int,
+    naive_samples: int,
+    reuse: bool,
+    say: Callable[[str], None],
+) -> dict:
     from measures import facts
 
     connect(url)
@@ -656,23 +891,33 @@ def run(*, cases: int, grids: int, seed: int, url: str, samples: int, naive_samp
         slow.append((time.perf_counter() - t0) * 1000)
         if plain != answers[i]:
             mismatches += 1
-            say(f"MISMATCH for area {area or '(all)'} period {period}: "
-                f"{_first_difference(plain, answers[i])}")
+            say(
+                f"MISMATCH for area {area or '(all)'} period {period}: "
+                f"{_first_difference(plain, answers[i])}"
+            )
     figures.update(
-        p95_ms=float(np.percentile(fast, 95)), median_ms=float(np.median(fast)),
-        naive_p95_ms=float(np.percentile(slow, 95)), naive_median_ms=float(np.median(slow)),
-        mismatches=mismatches, samples=len(fast), naive_samples=len(slow),
+        p95_ms=float(np.percentile(fast, 95)),
+        median_ms=float(np.median(fast)),
+        naive_p95_ms=float(np.percentile(slow, 95)),
+        naive_median_ms=float(np.median(slow)),
+        mismatches=mismatches,
+        samples=len(fast),
+        naive_samples=len(slow),
     )
     by_level: dict[int, list[float]] = {}
     for (area, _p), ms in zip(questions, fast, strict=True):
         by_level.setdefault(len(area), []).append(ms)
     for level, values in sorted(by_level.items()):
-        say(f"  level {level or 'all':>3}: {len(values)} questions, median "
-            f"{np.median(values):.1f} ms, max {max(values):.1f} ms")
-    say(f"rollups: p95 {figures['p95_ms']:.1f} ms, median {figures['median_ms']:.1f} ms over "
+        say(
+            f"  level {level or 'all':>3}: {len(values)} questions, median "
+            f"{np.median(values):.1f} ms, max {max(values):.1f} ms"
+        )
+    say(
+        f"rollups: p95 {figures['p95_ms']:.1f} ms, median {figures['median_ms']:.1f} ms over "
         f"{len(fast)} dashboards; plain GROUP BY: p95 {figures['naive_p95_ms']:.0f} ms, "
         f"median {figures['naive_median_ms']:.0f} ms over {len(slow)}; "
-        f"{mismatches} answers differ")
+        f"{mismatches} answers differ"
+    )
     return figures
 
 

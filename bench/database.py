@@ -53,10 +53,16 @@ def _create_postgres_database(config: dict, say: Callable[[str], None]) -> None:
     import psycopg
     from psycopg import sql
 
-    with psycopg.connect(host=config["HOST"] or None, port=config["PORT"] or None,
-                         user=config["USER"] or None, password=config["PASSWORD"] or None,
-                         dbname="postgres", autocommit=True) as admin:
-        if not admin.execute("select 1 from pg_database where datname = %s",
-                             [config["NAME"]]).fetchone():
+    with psycopg.connect(
+        host=config["HOST"] or None,
+        port=config["PORT"] or None,
+        user=config["USER"] or None,
+        password=config["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
+        if not admin.execute(
+            "select 1 from pg_database where datname = %s", [config["NAME"]]
+        ).fetchone():
             admin.execute(sql.SQL("create database {}").format(sql.Identifier(config["NAME"])))
             say(f"created database {config['NAME']}")

@@ -43,8 +43,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # -- the database and the server --------------------------------------------------------------
 def _pingan(args: list[str], env: dict, *, capture: bool = False) -> str:
-    done = subprocess.run([sys.executable, "-m", "pingan.cli", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "pingan.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"pingan {' '.join(args)} failed:\n{done.stderr[-2000:]}")
     return done.stdout if capture else ""
@@ -65,17 +71,22 @@ def prepare_database(url: str, say: Callable[[str], None]) -> str:
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "pingan.settings"}
     t0 = time.perf_counter()
     _pingan(["demo", "--no-serve", "--no-cases", "--verbosity", "0"], env)
-    say(f"database {name}: migrated, demo district and logins loaded "
-        f"({time.perf_counter() - t0:.0f} s)")
+    say(
+        f"database {name}: migrated, demo district and logins loaded "
+        f"({time.perf_counter() - t0:.0f} s)"
+    )
     with psycopg.connect(url, autocommit=True) as conn:
         # Every run starts from the same state: no cases (and so nothing to dedupe against).
         # The measures' facts and rollups hang on cases without a database constraint: empty
         # them too, or a new case could meet the fact of an old one with the same id.
-        conn.execute("truncate cases_case, cases_casecounter, measures_casefact, "
-                     "measures_rollup restart identity cascade")
+        conn.execute(
+            "truncate cases_case, cases_casecounter, measures_casefact, "
+            "measures_rollup restart identity cascade"
+        )
         conn.execute("delete from api_apitoken where name = 'bench-intake'")
-    return _pingan(["create-token", "--user", TOKEN_USER, "--name", "bench-intake"], env,
-                   capture=True).strip()
+    return _pingan(
+        ["create-token", "--user", TOKEN_USER, "--name", "bench-intake"], env, capture=True
+    ).strip()
 
 
 def free_port() -> int:
@@ -88,15 +99,35 @@ class Server:
     """`pingan serve` in its own process group, with the bench settings."""
 
     def __init__(self, url: str, port: int, workers: int, log: Path, threads: int = 8):
-        env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "bench.settings",
-               "LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "LOG_LEVEL": "WARNING",
+        }
         self.port = port
         self.log = log
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pingan.cli", "serve", "--host", "127.0.0.1", "--port",
-             str(port), "--workers", str(workers), "--threads", str(threads)],
-            env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "pingan.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def wait_ready(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
@@ -105,8 +136,9 @@ class Server:
                 raise RuntimeError(f"the server exited:\n{self.log.read_text()[-2000:]}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                    s.sendall(b"GET /bench/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                              b"Connection: close\r\n\r\n")
+                    s.sendall(
+                        b"GET /bench/ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                    )
                     if s.recv(64).startswith(b"HTTP/1.1 200"):
                         return
             except OSError:
@@ -151,9 +183,14 @@ class CpuMeter:
                 app += found[1]
         name = urlsplit(self.url).path.lstrip("/")
         with psycopg.connect(self.url) as conn:
-            pids = [r[0] for r in conn.execute(
-                "select pid from pg_stat_activity where datname = %s and pid <> "
-                "pg_backend_pid()", [name]).fetchall()]
+            pids = [
+                r[0]
+                for r in conn.execute(
+                    "select pid from pg_stat_activity where datname = %s and pid <> "
+                    "pg_backend_pid()",
+                    [name],
+                ).fetchall()
+            ]
         db = sum(found[1] for pid in pids if (found := _proc_cpu(pid)) is not None)
         return app, db
 
@@ -164,10 +201,10 @@ def grid_polygons(url: str) -> list:
     import shapely
 
     with psycopg.connect(url) as conn:
-        rows = conn.execute("select code, geometry from territory_area where level = 'grid' "
-                            "order by code").fetchall()
-    return [shapely.geometry.shape(g if isinstance(g, dict) else json.loads(g))
-            for _c, g in rows]
+        rows = conn.execute(
+            "select code, geometry from territory_area where level = 'grid' order by code"
+        ).fetchall()
+    return [shapely.geometry.shape(g if isinstance(g, dict) else json.loads(g)) for _c, g in rows]
 
 
 def intake_bodies(n: int, grids: list, seed: int) -> list[bytes]:
@@ -182,34 +219,49 @@ def intake_bodies(n: int, grids: list, seed: int) -> list[bytes]:
     bodies = []
     for i in range(n):
         case_type = rng.choices(types, [50, 35, 12, 3])[0]
-        category = rng.choices(list(CATEGORY_WEIGHTS[case_type]),
-                               list(CATEGORY_WEIGHTS[case_type].values()))[0]
+        category = rng.choices(
+            list(CATEGORY_WEIGHTS[case_type]), list(CATEGORY_WEIGHTS[case_type].values())
+        )[0]
         titles, details = TEXTS[category]
         k = rng.randrange(len(titles))
-        fill = {"place": "较场口", "community": "较场口社区", "no": rng.randint(1, 40),
-                "unit": rng.randint(1, 6), "floor": rng.randint(2, 30),
-                "days": rng.randint(2, 9), "amount": rng.choice([800, 2000, 5000])}
+        fill = {
+            "place": "较场口",
+            "community": "较场口社区",
+            "no": rng.randint(1, 40),
+            "unit": rng.randint(1, 6),
+            "floor": rng.randint(2, 30),
+            "days": rng.randint(2, 9),
+            "amount": rng.choice([800, 2000, 5000]),
+        }
         grid = grids[rng.randrange(len(grids))]
         xmin, ymin, xmax, ymax = grid.bounds
         for _attempt in range(100):
             lon, lat = rng.uniform(xmin, xmax), rng.uniform(ymin, ymax)
             if shapely.contains_xy(grid, lon, lat):
                 break
-        body = {"title": titles[k].format(**fill), "text": details[k].format(**fill),
-                "case_type": case_type, "lon": round(lon, 6), "lat": round(lat, 6),
-                "channel": rng.choice(["hotline", "online", "resident_web"]),
-                "address": f"渝中区较场口{rng.randint(1, 300)}号",
-                "client_key": f"bench-{seed}-{i}"}
+        body = {
+            "title": titles[k].format(**fill),
+            "text": details[k].format(**fill),
+            "case_type": case_type,
+            "lon": round(lon, 6),
+            "lat": round(lat, 6),
+            "channel": rng.choice(["hotline", "online", "resident_web"]),
+            "address": f"渝中区较场口{rng.randint(1, 300)}号",
+            "client_key": f"bench-{seed}-{i}",
+        }
         if rng.random() < 0.6:
-            body["parties"] = [{"role": "reporter", "name": "王小明",
-                                "phone": f"138{rng.randrange(10**8):08d}"}]
+            body["parties"] = [
+                {"role": "reporter", "name": "王小明", "phone": f"138{rng.randrange(10**8):08d}"}
+            ]
         bodies.append(json.dumps(body, ensure_ascii=False).encode())
     return bodies
 
 
 def http_requests(path: str, bodies: list[bytes], token: str, port: int) -> list[bytes]:
-    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n").encode()
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+    ).encode()
     return [head + b"Content-Length: %d\r\n\r\n" % len(b) + b for b in bodies]
 
 
@@ -229,8 +281,9 @@ def group_commit_stats(port: int) -> str:
     seen: dict[int, tuple[int, int]] = {}
     for _ in range(12):
         with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-            s.sendall(b"GET /bench/group-commit HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                      b"Connection: close\r\n\r\n")
+            s.sendall(
+                b"GET /bench/group-commit HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            )
             raw = b""
             while chunk := s.recv(4096):
                 raw += chunk
@@ -238,8 +291,10 @@ def group_commit_stats(port: int) -> str:
         seen[found["pid"]] = (found["batches"], found["items"])
     batches = sum(b for b, _i in seen.values())
     items = sum(i for _b, i in seen.values())
-    return (f"group commit: {items} cases in {batches} transactions "
-            f"(mean batch {items / max(1, batches):.1f}) in {len(seen)} server processes")
+    return (
+        f"group commit: {items} cases in {batches} transactions "
+        f"(mean batch {items / max(1, batches):.1f}) in {len(seen)} server processes"
+    )
 
 
 # -- the load generator -------------------------------------------------------------------------
@@ -263,8 +318,10 @@ class Connection:
         self.used = time.perf_counter()
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split(" ", 2)[1])
-        headers = {k.strip().lower(): v.strip() for k, _, v in
-                   (line.partition(":") for line in lines[1:] if line)}
+        headers = {
+            k.strip().lower(): v.strip()
+            for k, _, v in (line.partition(":") for line in lines[1:] if line)
+        }
         if "content-length" in headers:
             body = await self.reader.readexactly(int(headers["content-length"]))
         elif headers.get("transfer-encoding") == "chunked":
@@ -314,14 +371,15 @@ async def _ticker(run: Run, total: int, say, every: float = 2.0) -> None:
     while True:
         await asyncio.sleep(every)
         now = run.ok
-        say(f"  {run.label}: {run.sent}/{total} sent, {now} done, "
+        say(
+            f"  {run.label}: {run.sent}/{total} sent, {now} done, "
             f"{(now - last_ok) / every:.0f}/s now, {now / (time.perf_counter() - start):.0f}/s "
-            f"overall, {len(run.errors)} errors")
+            f"overall, {len(run.errors)} errors"
+        )
         last_ok = now
 
 
-async def closed_loop(label: str, requests: list[bytes], port: int, concurrency: int,
-                      say) -> Run:
+async def closed_loop(label: str, requests: list[bytes], port: int, concurrency: int, say) -> Run:
     """`concurrency` connections, each sending its next request as soon as the last answers."""
     run = Run(label)
     pending = iter(requests)
@@ -385,10 +443,21 @@ async def open_loop(label: str, requests: list[bytes], port: int, rate: float, s
 
 
 # -- the whole benchmark ----------------------------------------------------------------------
-def run(*, url: str = DEFAULT_URL, requests: int = 2000, concurrency: int = 16,
-        rate: float = 100.0, seconds: float = 20.0, workers: int = 2, port: int = 0,
-        seed: int = 311, profile_requests: int = 0, rounds: int = 2, threads: int = 8,
-        say: Callable[[str], None] = print) -> dict[str, float]:
+def run(
+    *,
+    url: str = DEFAULT_URL,
+    requests: int = 2000,
+    concurrency: int = 16,
+    rate: float = 100.0,
+    seconds: float = 20.0,
+    workers: int = 2,
+    port: int = 0,
+    seed: int = 311,
+    profile_requests: int = 0,
+    rounds: int = 2,
+    threads: int = 8,
+    say: Callable[[str], None] = print,
+) -> dict[str, float]:
     token = prepare_database(url, say)
     grids = grid_polygons(url)
     port = port or free_port()
@@ -399,88 +468,133 @@ def run(*, url: str = DEFAULT_URL, requests: int = 2000, concurrency: int = 16,
     server = Server(url, port, workers, log, threads)
     try:
         server.wait_ready()
-        say(f"server: pingan serve --workers {workers} --threads {threads} on 127.0.0.1:{port} "
-            f"(log {log}); load: {concurrency} connections")
-        warm = http_requests("/api/v1/cases", bodies[:30], token, port) + \
-            http_requests("/bench/bare-cases", bodies[30:60], token, port)
+        say(
+            f"server: pingan serve --workers {workers} --threads {threads} on 127.0.0.1:{port} "
+            f"(log {log}); load: {concurrency} connections"
+        )
+        warm = http_requests("/api/v1/cases", bodies[:30], token, port) + http_requests(
+            "/bench/bare-cases", bodies[30:60], token, port
+        )
         warmup = asyncio.run(closed_loop("warm-up", warm, port, concurrency, say))
         if warmup.errors:
             raise RuntimeError("warm-up failed: " + warmup.errors[0])
         meter = CpuMeter(server, url)
         pipelines, bares = [], []
+
         def measured(label: str, path: str, part: list[bytes]) -> tuple[Run, list[float]]:
             checkpoint(url)
             before = meter.read()
-            done = asyncio.run(closed_loop(label, http_requests(path, part, token, port), port,
-                                           concurrency, say))
-            return done, [(b - a) / max(1, done.ok) * 1000
-                          for a, b in zip(before, meter.read(), strict=True)]
+            done = asyncio.run(
+                closed_loop(label, http_requests(path, part, token, port), port, concurrency, say)
+            )
+            return done, [
+                (b - a) / max(1, done.ok) * 1000 for a, b in zip(before, meter.read(), strict=True)
+            ]
 
         for r in range(rounds):
             # Pipeline and bare take turns, each after a checkpoint, so neither pays for the
             # other's dirty pages or meets a quieter moment of the machine alone; the best
             # round of each counts.
-            part = bodies[60 + r * requests:60 + (r + 1) * requests]
+            part = bodies[60 + r * requests : 60 + (r + 1) * requests]
             pipeline, cpu = measured("pipeline", "/api/v1/cases", part)
             pipelines.append((pipeline, cpu))
-            say(f"round {r + 1} pipeline: {pipeline.ok} cases in {pipeline.seconds:.1f} s = "
+            say(
+                f"round {r + 1} pipeline: {pipeline.ok} cases in {pipeline.seconds:.1f} s = "
                 f"{pipeline.rate:.0f}/s; p50 {pipeline.percentile(50):.0f} ms, p99 "
                 f"{pipeline.percentile(99):.0f} ms under full load; CPU a case: server "
-                f"{cpu[0]:.1f} ms, PostgreSQL {cpu[1]:.1f} ms")
+                f"{cpu[0]:.1f} ms, PostgreSQL {cpu[1]:.1f} ms"
+            )
             bare, cpu = measured("bare insert", "/bench/bare-cases", part)
             bares.append((bare, cpu))
-            say(f"round {r + 1} bare insert: {bare.ok} rows in {bare.seconds:.1f} s = "
+            say(
+                f"round {r + 1} bare insert: {bare.ok} rows in {bare.seconds:.1f} s = "
                 f"{bare.rate:.0f}/s; p50 {bare.percentile(50):.0f} ms; CPU a row: server "
-                f"{cpu[0]:.1f} ms, PostgreSQL {cpu[1]:.1f} ms")
+                f"{cpu[0]:.1f} ms, PostgreSQL {cpu[1]:.1f} ms"
+            )
         say(group_commit_stats(port))
         pipeline, cpu_pipeline = max(pipelines, key=lambda p: p[0].rate)
         bare, cpu_bare = max(bares, key=lambda p: p[0].rate)
         say(f"best rounds: pipeline {pipeline.rate:.0f}/s, bare insert {bare.rate:.0f}/s")
         cores = os.cpu_count() or 1
-        say(f"on {cores} cores of its own (load generator aside) that CPU would allow about "
+        say(
+            f"on {cores} cores of its own (load generator aside) that CPU would allow about "
             f"{cores * 1000 / sum(cpu_pipeline):.0f} cases/s through the pipeline and "
             f"{cores * 1000 / sum(cpu_bare):.0f} bare rows/s (ratio "
-            f"{sum(cpu_bare) / sum(cpu_pipeline):.2f})")
-        paced = asyncio.run(open_loop(
-            f"pipeline at {rate:.0f}/s",
-            http_requests("/api/v1/cases", bodies[60 + rounds * requests:], token, port), port,
-            rate,
-            say))
-        say(f"pipeline at {rate:.0f}/s for {seconds:.0f} s: p50 {paced.percentile(50):.1f} ms, "
+            f"{sum(cpu_bare) / sum(cpu_pipeline):.2f})"
+        )
+        paced = asyncio.run(
+            open_loop(
+                f"pipeline at {rate:.0f}/s",
+                http_requests("/api/v1/cases", bodies[60 + rounds * requests :], token, port),
+                port,
+                rate,
+                say,
+            )
+        )
+        say(
+            f"pipeline at {rate:.0f}/s for {seconds:.0f} s: p50 {paced.percentile(50):.1f} ms, "
             f"p95 {paced.percentile(95):.1f} ms, p99 {paced.percentile(99):.1f} ms, "
-            f"max {paced.percentile(100):.0f} ms")
+            f"max {paced.percentile(100):.0f} ms"
+        )
         if pipeline.rate < rate * 1.2:
             # Past its capacity a server's latency only measures its queue: show also what a
             # request costs when the server keeps up (not part of the final line).
             easy = max(1.0, pipeline.rate / 2)
             n = int(min(300, easy * 10))
             more = intake_bodies(n, grids, seed + 2)
-            light = asyncio.run(open_loop(
-                f"pipeline at {easy:.0f}/s", http_requests("/api/v1/cases", more, token, port),
-                port, easy, say))
-            say(f"capacity {pipeline.rate:.0f}/s is below {rate:.0f}/s + 20%: at {easy:.0f}/s "
+            light = asyncio.run(
+                open_loop(
+                    f"pipeline at {easy:.0f}/s",
+                    http_requests("/api/v1/cases", more, token, port),
+                    port,
+                    easy,
+                    say,
+                )
+            )
+            say(
+                f"capacity {pipeline.rate:.0f}/s is below {rate:.0f}/s + 20%: at {easy:.0f}/s "
                 f"(half of it) p50 {light.percentile(50):.0f} ms, p99 "
-                f"{light.percentile(99):.0f} ms")
+                f"{light.percentile(99):.0f} ms"
+            )
     finally:
         server.stop()
     if profile_requests:
         say("where the time goes (one process, no HTTP):")
         env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "bench.settings"}
-        done = subprocess.run([sys.executable, "-m", "bench.intake", "profile", url,
-                               str(profile_requests), str(seed + 1)], env=env, cwd=ROOT,
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.intake",
+                "profile",
+                url,
+                str(profile_requests),
+                str(seed + 1),
+            ],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         for line in (done.stdout + (done.stderr[-2000:] if done.returncode else "")).splitlines():
             say("  " + line)
     errors = [e for run_, _c in pipelines + bares for e in run_.errors] + paced.errors
     if errors:
         say(f"{len(errors)} requests failed, e.g. {errors[0]}")
     load = os.getloadavg()[0]
-    say(f"machine: {os.cpu_count()} cores, load average {load:.1f} at the end "
+    say(
+        f"machine: {os.cpu_count()} cores, load average {load:.1f} at the end "
         "(other processes share the cores: the figures are a floor); a 10-million-step "
-        f"Python loop takes {python_loop_seconds():.2f} s here (to compare machines)")
-    return {"cases_per_s": pipeline.rate, "p99_ms": paced.percentile(99),
-            "bare_ratio": pipeline.rate / bare.rate if bare.rate else 0.0,
-            "bare_per_s": bare.rate, "errors": float(len(errors))}
+        f"Python loop takes {python_loop_seconds():.2f} s here (to compare machines)"
+    )
+    return {
+        "cases_per_s": pipeline.rate,
+        "p99_ms": paced.percentile(99),
+        "bare_ratio": pipeline.rate / bare.rate if bare.rate else 0.0,
+        "bare_per_s": bare.rate,
+        "errors": float(len(errors)),
+    }
 
 
 def python_loop_seconds(steps: int = 10_000_000) -> float:
@@ -508,8 +622,7 @@ STAGES = [
     ("  route", "cases/routing.py", "route"),
     ("  deadline", "cases/deadlines.py", "compute_deadline"),
     ("  the write (_write_intakes)", "cases/services.py", "_write_intakes"),
-    ("    rows made into statements (pingan.bulk.Together.insert)", "pingan/bulk.py",
-     "insert"),
+    ("    rows made into statements (pingan.bulk.Together.insert)", "pingan/bulk.py", "insert"),
     ("    measures facts and rollups", "measures/rollups.py", "record_intakes"),
     ("    the two round trips (pingan.bulk.Together.send)", "pingan/bulk.py", "send"),
 ]
@@ -528,8 +641,9 @@ def profile(url: str, n: int, seed: int, say: Callable[[str], None] = print) -> 
 
     from api.models import ApiToken
 
-    _token, raw = ApiToken.issue(name="bench-intake",
-                                 user=get_user_model().objects.get(username=TOKEN_USER))
+    _token, raw = ApiToken.issue(
+        name="bench-intake", user=get_user_model().objects.get(username=TOKEN_USER)
+    )
     bodies = intake_bodies(n + 20, grid_polygons(url), seed)
     client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {raw}")
 
@@ -542,31 +656,41 @@ def profile(url: str, n: int, seed: int, say: Callable[[str], None] = print) -> 
         post(body)
     t0, c0 = time.perf_counter(), time.process_time()
     with CaptureQueriesContext(connection) as queries:
-        for body in bodies[20:20 + n // 2]:
+        for body in bodies[20 : 20 + n // 2]:
             post(body)
     half = n // 2
     wall = (time.perf_counter() - t0) / half * 1000
     cpu = (time.process_time() - c0) / half * 1000
     in_db = sum(float(q["time"]) for q in queries.captured_queries) / half * 1000
-    say(f"per request, unprofiled ({half} requests): {wall:.1f} ms wall, {cpu:.1f} ms CPU in "
+    say(
+        f"per request, unprofiled ({half} requests): {wall:.1f} ms wall, {cpu:.1f} ms CPU in "
         f"this process, {len(queries.captured_queries) / half:.0f} queries taking {in_db:.1f} ms "
         "(through Django's cursors, round trips and PostgreSQL included; the row inserts "
-        "and rollup upserts go past them)")
+        "and rollup upserts go past them)"
+    )
     profiler = cProfile.Profile()
     profiler.enable()
-    for body in bodies[20 + half:20 + n]:
+    for body in bodies[20 + half : 20 + n]:
         post(body)
     profiler.disable()
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     total = sum(tt for (_f, _l, name), (_cc, _nc, tt, _ct, _callers) in stats.items())
-    say(f"profiled ({n - half} requests, timings inflated by the profiler): share of each "
-        "request's time")
+    say(
+        f"profiled ({n - half} requests, timings inflated by the profiler): share of each "
+        "request's time"
+    )
     for label, path, func in STAGES:
-        cum = sum(ct for (f, _l, name), (_cc, _nc, _tt, ct, _c) in stats.items()
-                  if name == func and f.endswith(path))
+        cum = sum(
+            ct
+            for (f, _l, name), (_cc, _nc, _tt, ct, _c) in stats.items()
+            if name == func and f.endswith(path)
+        )
         say(f"  {cum / total:6.1%}  {label}")
-    sql = sum(tt for (f, _l, name), (_cc, _nc, tt, _ct, _c) in stats.items()
-              if "psycopg" in f or "django/db/models/sql" in f or "django/db/backends" in f)
+    sql = sum(
+        tt
+        for (f, _l, name), (_cc, _nc, tt, _ct, _c) in stats.items()
+        if "psycopg" in f or "django/db/models/sql" in f or "django/db/backends" in f
+    )
     say(f"  {sql / total:6.1%}  of it inside the ORM's SQL compiler and psycopg (all stages)")
 
 

@@ -27,8 +27,9 @@ def synthetic_city(n_grids: int, seed: int = 86) -> tuple[list[str], np.ndarray,
         shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=envelope)
     )
     cells = shapely.intersection(cells, envelope)
-    codes = [f"500000{i // 1_000_000:03d}{i // 1000 % 1000:03d}{i % 1000:03d}"
-             for i in range(len(cells))]
+    codes = [
+        f"500000{i // 1_000_000:03d}{i // 1000 % 1000:03d}{i % 1000:03d}" for i in range(len(cells))
+    ]
     return codes, cells, bounds
 
 
@@ -48,8 +49,10 @@ def run(grids: int, points: int, seed: int, say: Callable[[str], None]) -> dict[
     t0 = time.perf_counter()
     locator = Locator(codes, cells)
     raster = locator.raster
-    say(f"locator built in {time.perf_counter() - t0:.1f} s: raster {raster.nx}×{raster.ny}, "
-        f"{(raster.labels >= 0).mean():.0%} of cells answer directly")
+    say(
+        f"locator built in {time.perf_counter() - t0:.1f} s: raster {raster.nx}×{raster.ny}, "
+        f"{(raster.labels >= 0).mean():.0%} of cells answer directly"
+    )
 
     rng = np.random.default_rng(seed + 1)
     lon, lat = _random_points(rng, bounds, points)
@@ -60,8 +63,10 @@ def run(grids: int, points: int, seed: int, say: Callable[[str], None]) -> dict[
         found = locator.locate_indices(lon, lat)
         rates.append(points / (time.perf_counter() - t0))
     batch_rate = max(rates)
-    say(f"batch: {points} points, best of 3 = {batch_rate:,.0f} points/s, "
-        f"{(found < 0).mean():.1%} outside every grid")
+    say(
+        f"batch: {points} points, best of 3 = {batch_rate:,.0f} points/s, "
+        f"{(found < 0).mean():.1%} outside every grid"
+    )
 
     singles = []
     for i in range(20_000):
@@ -69,8 +74,10 @@ def run(grids: int, points: int, seed: int, say: Callable[[str], None]) -> dict[
         locator.locate(lon[i], lat[i])
         singles.append(time.perf_counter() - t0)
     single_us = float(np.median(singles) * 1e6)
-    say(f"single: median of 20000 = {single_us:.1f} µs, p99 = "
-        f"{np.percentile(singles, 99) * 1e6:.1f} µs")
+    say(
+        f"single: median of 20000 = {single_us:.1f} µs, p99 = "
+        f"{np.percentile(singles, 99) * 1e6:.1f} µs"
+    )
 
     # The naive way: for each point, test grids one by one with shapely's contains.
     sample = 40
@@ -83,5 +90,8 @@ def run(grids: int, points: int, seed: int, say: Callable[[str], None]) -> dict[
     naive_rate = sample / (time.perf_counter() - t0)
     agree = sum(int(a == b) for a, b in zip(naive, found[:sample].tolist(), strict=True))
     say(f"naive loop: {naive_rate:,.1f} points/s on {sample} points; {agree}/{sample} agree")
-    return {"points_per_s": batch_rate, "single_us": single_us,
-            "naive_ratio": batch_rate / naive_rate}
+    return {
+        "points_per_s": batch_rate,
+        "single_us": single_us,
+        "naive_ratio": batch_rate / naive_rate,
+    }

@@ -10,8 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import CaseType, Category, RoutingRule
 
-DEADLINE_FIELDS = ("deadline_amount", "deadline_unit", "warn_fraction", "max_extension",
-                   "max_extensions")
+DEADLINE_FIELDS = (
+    "deadline_amount",
+    "deadline_unit",
+    "warn_fraction",
+    "max_extension",
+    "max_extensions",
+)
 
 
 class CategoryInline(admin.TabularInline):
@@ -27,23 +32,33 @@ class CaseTypeAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "deadline_amount", "deadline_unit", "is_active")
     list_filter = ("is_active",)
     search_fields = ("code", "name")
-    fieldsets = ((None, {"fields": ("code", "name", "is_active")}),
-                 (_("Deadline"), {"fields": DEADLINE_FIELDS}))
+    fieldsets = (
+        (None, {"fields": ("code", "name", "is_active")}),
+        (_("Deadline"), {"fields": DEADLINE_FIELDS}),
+    )
     inlines = [CategoryInline]
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("tree_name", "code", "case_type", "keyword_count", "deadline_amount",
-                    "deadline_unit", "is_active")
+    list_display = (
+        "tree_name",
+        "code",
+        "case_type",
+        "keyword_count",
+        "deadline_amount",
+        "deadline_unit",
+        "is_active",
+    )
     list_filter = ("case_type", "is_active")
     search_fields = ("code", "name", "keywords")
     ordering = ("case_type__code", "code")
     raw_id_fields = ("parent",)
-    fieldsets = ((None, {"fields": ("code", "name", "case_type", "parent", "is_active")}),
-                 (_("Classification"), {"fields": ("keywords",)}),
-                 (_("Deadline (blank: the parent's or the case type's)"),
-                  {"fields": DEADLINE_FIELDS}))
+    fieldsets = (
+        (None, {"fields": ("code", "name", "case_type", "parent", "is_active")}),
+        (_("Classification"), {"fields": ("keywords",)}),
+        (_("Deadline (blank: the parent's or the case type's)"), {"fields": DEADLINE_FIELDS}),
+    )
 
     @admin.display(description=_("name"), ordering="code")
     def tree_name(self, obj: Category) -> str:
@@ -62,8 +77,15 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):
-    list_display = ("order", "case_type", "category", "area_level", "unit_kind", "co_unit_kinds",
-                    "is_active")
+    list_display = (
+        "order",
+        "case_type",
+        "category",
+        "area_level",
+        "unit_kind",
+        "co_unit_kinds",
+        "is_active",
+    )
     list_display_links = ("case_type",)
     list_editable = ("order", "is_active")
     list_filter = ("case_type", "unit_kind", "area_level", "is_active")

@@ -19,11 +19,39 @@ CASE_TYPES = [
 
 # (code, name, parent code or None, case type, keywords, deadline override or None)
 CATEGORIES = [
-    ("dispute-neighbour", "邻里纠纷", None, "dispute", "邻居 邻里 楼上 楼下 噪音 漏水 占道 堆放", None),
-    ("dispute-family", "婚姻家庭纠纷", None, "dispute", "离婚 家暴 赡养 抚养 婆媳 夫妻 遗产 继承", None),
-    ("dispute-property", "物业纠纷", None, "dispute", "物业费 物业公司 业委会 停车位 电梯维修", None),
+    (
+        "dispute-neighbour",
+        "邻里纠纷",
+        None,
+        "dispute",
+        "邻居 邻里 楼上 楼下 噪音 漏水 占道 堆放",
+        None,
+    ),
+    (
+        "dispute-family",
+        "婚姻家庭纠纷",
+        None,
+        "dispute",
+        "离婚 家暴 赡养 抚养 婆媳 夫妻 遗产 继承",
+        None,
+    ),
+    (
+        "dispute-property",
+        "物业纠纷",
+        None,
+        "dispute",
+        "物业费 物业公司 业委会 停车位 电梯维修",
+        None,
+    ),
     ("dispute-labour", "劳动争议", None, "dispute", "工资 欠薪 辞退 劳动合同 加班费 工伤", None),
-    ("dispute-housing", "房屋土地纠纷", None, "dispute", "房屋 宅基地 租房 押金 房东 租客 装修", None),
+    (
+        "dispute-housing",
+        "房屋土地纠纷",
+        None,
+        "dispute",
+        "房屋 宅基地 租房 押金 房东 租客 装修",
+        None,
+    ),
     ("dispute-consumer", "消费纠纷", None, "dispute", "退款 商家 消费 预付卡 健身卡 假货", None),
     ("dispute-medical", "医疗纠纷", None, "dispute", "医院 医疗事故 误诊 手术", None),
     ("dispute-traffic", "交通事故纠纷", None, "dispute", "车祸 刮擦 追尾 事故赔偿", None),
@@ -33,7 +61,14 @@ CATEGORIES = [
     ("petition-social", "劳动社保信访", None, "petition", "社保 养老金 低保 退休待遇", None),
     ("petition-housing", "住房保障信访", None, "petition", "公租房 廉租房 棚改 住房保障", None),
     ("petition-other", "其他信访", None, "petition", "信访 上访 反映 投诉", None),
-    ("hazard-fire", "消防隐患", None, "hazard", "消防 火灾 灭火器 消防通道 电动车充电 飞线", (24, HOURS)),
+    (
+        "hazard-fire",
+        "消防隐患",
+        None,
+        "hazard",
+        "消防 火灾 灭火器 消防通道 电动车充电 飞线",
+        (24, HOURS),
+    ),
     ("hazard-gas", "燃气隐患", None, "hazard", "燃气 煤气 天然气 漏气 液化气", (24, HOURS)),
     ("hazard-falling", "高空坠物", None, "hazard", "高空 坠物 抛物 外墙脱落 广告牌", None),
     ("hazard-storage", "住改仓", None, "hazard", "住改仓 仓库 囤货 易燃物", None),
@@ -41,15 +76,50 @@ CATEGORIES = [
     ("hazard-slope", "边坡地灾", None, "hazard", "边坡 滑坡 垮塌 落石 挡墙 裂缝", (24, HOURS)),
     ("hazard-building", "危房", None, "hazard", "危房 墙体开裂 房屋倾斜", None),
     ("request-urban", "城乡建设", None, "request", "小区 物业 施工 房屋 建设 拆迁 停水 停电", None),
-    ("request-urban-property", "物业管理", "request-urban", "request", "物业 电梯 停车 绿化 保安", None),
-    ("request-urban-works", "市政设施", "request-urban", "request", "路灯 下水道 排水 管网 人行道", None),
+    (
+        "request-urban-property",
+        "物业管理",
+        "request-urban",
+        "request",
+        "物业 电梯 停车 绿化 保安",
+        None,
+    ),
+    (
+        "request-urban-works",
+        "市政设施",
+        "request-urban",
+        "request",
+        "路灯 下水道 排水 管网 人行道",
+        None,
+    ),
     ("request-env", "环境保护", None, "request", "污染 环境 噪声 噪音 油烟 垃圾 臭味 排放", None),
-    ("request-env-noise", "噪声污染", "request-env", "request", "噪声 噪音 施工噪音 广场舞 扰民", None),
+    (
+        "request-env-noise",
+        "噪声污染",
+        "request-env",
+        "request",
+        "噪声 噪音 施工噪音 广场舞 扰民",
+        None,
+    ),
     ("request-env-air", "大气污染", "request-env", "request", "油烟 废气 粉尘 扬尘 臭味", None),
     ("request-env-waste", "垃圾处理", "request-env", "request", "垃圾 清运 垃圾桶 分类", None),
-    ("request-traffic", "交通运输", None, "request", "公交 出租车 道路 交通 停车 拥堵 网约车", None),
+    (
+        "request-traffic",
+        "交通运输",
+        None,
+        "request",
+        "公交 出租车 道路 交通 停车 拥堵 网约车",
+        None,
+    ),
     ("request-edu", "教育文体", None, "request", "学校 教育 入学 学位 老师 培训 体育 文化", None),
-    ("request-labour", "劳动和社会保障", None, "request", "社保 工资 就业 养老 医保 退休 劳动", None),
+    (
+        "request-labour",
+        "劳动和社会保障",
+        None,
+        "request",
+        "社保 工资 就业 养老 医保 退休 劳动",
+        None,
+    ),
     ("request-trade", "商贸旅游", None, "request", "商家 市场 价格 旅游 景区 消费 超市", None),
     ("request-health", "卫生计生", None, "request", "医院 卫生 医疗 食品 疫苗 诊所 计生", None),
     ("request-other", "其他诉求", None, "request", "", None),
@@ -95,18 +165,38 @@ def ensure_catalogue(apps=None) -> None:
     types = {}
     for code, name, (amount, unit, max_ext, max_n) in CASE_TYPES:
         types[code], _ = CaseType.objects.get_or_create(
-            code=code, defaults={"name": name, "deadline_amount": amount, "deadline_unit": unit,
-                                 "max_extension": max_ext, "max_extensions": max_n})
+            code=code,
+            defaults={
+                "name": name,
+                "deadline_amount": amount,
+                "deadline_unit": unit,
+                "max_extension": max_ext,
+                "max_extensions": max_n,
+            },
+        )
     cats = {}
     for code, name, parent, type_code, keywords, override in CATEGORIES:
-        defaults = {"name": name, "case_type": types[type_code], "parent": cats.get(parent),
-                    "keywords": "\n".join(keywords.split())}
+        defaults = {
+            "name": name,
+            "case_type": types[type_code],
+            "parent": cats.get(parent),
+            "keywords": "\n".join(keywords.split()),
+        }
         if override:
-            defaults.update(deadline_amount=override[0], deadline_unit=override[1],
-                            max_extension=override[0], max_extensions=1)
+            defaults.update(
+                deadline_amount=override[0],
+                deadline_unit=override[1],
+                max_extension=override[0],
+                max_extensions=1,
+            )
         cats[code], _ = Category.objects.get_or_create(code=code, defaults=defaults)
     if not RoutingRule.objects.exists():
         for type_code, cat, level, kind, co, order in ROUTING_RULES:
-            RoutingRule.objects.create(case_type=types[type_code], category=cats.get(cat),
-                                       area_level=level, unit_kind=kind, co_unit_kinds=co,
-                                       order=order)
+            RoutingRule.objects.create(
+                case_type=types[type_code],
+                category=cats.get(cat),
+                area_level=level,
+                unit_kind=kind,
+                co_unit_kinds=co,
+                order=order,
+            )

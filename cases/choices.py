@@ -15,8 +15,13 @@ class Status(models.TextChoices):
     MERGED = "merged", _("Merged")
 
 
-OPEN_STATUSES = (Status.RECEIVED, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS,
-                 Status.RESOLVED)
+OPEN_STATUSES = (
+    Status.RECEIVED,
+    Status.ACCEPTED,
+    Status.ASSIGNED,
+    Status.IN_PROGRESS,
+    Status.RESOLVED,
+)
 FINAL_STATUSES = (Status.REJECTED, Status.CLOSED, Status.MERGED)
 
 

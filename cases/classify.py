@@ -60,7 +60,9 @@ def keyword_proposal(title: str, text: str, *, case_type_id: int | None = None) 
     # A share of the evidence, damped when there is little of it at all.
     confidence = best_score / total * min(1.0, best_score / 3)
     return Proposal(
-        best, confidence, reasons=hits[:5],
+        best,
+        confidence,
+        reasons=hits[:5],
         alternatives=[(c.code, s / total) for s, c, _ in scored[1:4]],
     )
 
@@ -91,7 +93,8 @@ def _from_model(title: str, text: str, case_type_id: int | None) -> Proposal | N
     if category is None:
         return None
     return Proposal(
-        category, float(proposal.confidence),
+        category,
+        float(proposal.confidence),
         reasons=[r[0] if isinstance(r, (tuple, list)) else str(r) for r in proposal.reasons][:5],
         alternatives=[(c, float(p)) for c, p in proposal.alternatives][:3],
         source="model",

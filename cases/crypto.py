@@ -15,8 +15,15 @@ from django.db import models
 from pingan.redact import mask_email, mask_id_number, mask_name, mask_phone
 
 # The masks live in pingan/redact.py (one place for every redaction); re-exported here.
-__all__ = ["EncryptedTextField", "decrypt", "encrypt", "mask_email", "mask_id_number",
-           "mask_name", "mask_phone"]
+__all__ = [
+    "EncryptedTextField",
+    "decrypt",
+    "encrypt",
+    "mask_email",
+    "mask_id_number",
+    "mask_name",
+    "mask_phone",
+]
 log = logging.getLogger(__name__)
 PREFIX = "enc1:"
 
@@ -52,7 +59,7 @@ def decrypt(value: str) -> str:
     if not value.startswith(PREFIX):
         return value
     try:
-        return fernet().decrypt(value[len(PREFIX):].encode()).decode()
+        return fernet().decrypt(value[len(PREFIX) :].encode()).decode()
     except InvalidToken:
         log.error("a personal-data field could not be decrypted: wrong PINGAN_FIELD_KEY?")
         return ""

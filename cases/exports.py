@@ -30,11 +30,24 @@ DATE_FORMAT = "yyyy-mm-dd hh:mm"
 def columns() -> list[tuple[str, int]]:
     """(header, width) in the active language."""
     return [
-        (_("Number"), 20), (_("Received at"), 17), (_("Case type"), 10), (_("Category"), 14),
-        (_("Title"), 40), (_("Address"), 28), (_("Grid"), 17), (_("Community"), 14),
-        (_("Street"), 14), (_("Channel"), 12), (_("Priority"), 8), (_("Status"), 10),
-        (_("Owning unit"), 22), (_("Due at"), 17), (_("Deadline"), 10),
-        (_("Resolved at"), 17), (_("Closed at"), 17), (_("Rating"), 12),
+        (_("Number"), 20),
+        (_("Received at"), 17),
+        (_("Case type"), 10),
+        (_("Category"), 14),
+        (_("Title"), 40),
+        (_("Address"), 28),
+        (_("Grid"), 17),
+        (_("Community"), 14),
+        (_("Street"), 14),
+        (_("Channel"), 12),
+        (_("Priority"), 8),
+        (_("Status"), 10),
+        (_("Owning unit"), 22),
+        (_("Due at"), 17),
+        (_("Deadline"), 10),
+        (_("Resolved at"), 17),
+        (_("Closed at"), 17),
+        (_("Rating"), 12),
     ]
 
 
@@ -52,21 +65,31 @@ def area_names(codes: Iterable[str]) -> dict[str, str]:
 
 def rows(cases: QuerySet[Case]) -> Iterable[list]:
     cases = cases.select_related("case_type", "category", "owner_unit").order_by(
-        "-received_at", "-id")
+        "-received_at", "-id"
+    )
     codes = set(cases.values_list("area_code", flat=True).distinct())
     names = area_names(codes)
     for c in cases.iterator(chunk_size=2000):
         code = c.grid_code or c.area_code
         yield [
-            c.number, _local(c.received_at), c.case_type.name,
-            c.category.name if c.category else "", scrub(c.title), scrub(c.address),
+            c.number,
+            _local(c.received_at),
+            c.case_type.name,
+            c.category.name if c.category else "",
+            scrub(c.title),
+            scrub(c.address),
             f"{c.grid_code} {names.get(c.grid_code, '')}".strip() if c.grid_code else "",
             names.get(code[:12], "") if len(code) >= 12 else "",
             names.get(code[:9], "") if len(code) >= 9 else "",
-            c.get_channel_display(), c.get_priority_display(), c.get_status_display(),
-            c.owner_unit.name if c.owner_unit else "", _local(c.due_at),
-            c.get_deadline_state_display() if c.due_at else "", _local(c.resolved_at),
-            _local(c.closed_at), c.get_rating_display() if c.rating else "",
+            c.get_channel_display(),
+            c.get_priority_display(),
+            c.get_status_display(),
+            c.owner_unit.name if c.owner_unit else "",
+            _local(c.due_at),
+            c.get_deadline_state_display() if c.due_at else "",
+            _local(c.resolved_at),
+            _local(c.closed_at),
+            c.get_rating_display() if c.rating else "",
         ]
 
 

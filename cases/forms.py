@@ -34,8 +34,15 @@ from territory.models import Area
 REASON_MAX = 2000
 PHONE_CHARS = set("0123456789+- ")
 # Channels a member of staff enters by hand (the others arrive by their own interfaces).
-STAFF_CHANNELS = [Channel.CLERK, Channel.HOTLINE, Channel.RECEPTION_DAY, Channel.GRID_WORKER,
-                  Channel.ONLINE, Channel.PETITION_OFFICE, Channel.POLICE]
+STAFF_CHANNELS = [
+    Channel.CLERK,
+    Channel.HOTLINE,
+    Channel.RECEPTION_DAY,
+    Channel.GRID_WORKER,
+    Channel.ONLINE,
+    Channel.PETITION_OFFICE,
+    Channel.POLICE,
+]
 # What a resident may report on the public page.
 PUBLIC_CASE_TYPES = ("request", "hazard", "rental")
 PARTY_ROWS = 2
@@ -57,7 +64,7 @@ def add_case_error(form: forms.Form, exc: CaseError, aliases: dict[str, str] | N
     for key, message in errors.items():
         name = aliases.get(key, key)
         if name.startswith("parties["):  # parties[0].phone → party0_phone
-            index, _dot, attr = name[len("parties["):].partition("].")
+            index, _dot, attr = name[len("parties[") :].partition("].")
             name = f"party{index}_{attr or 'role'}"
         form.add_error(name if name in form.fields else None, message)
 
@@ -81,13 +88,15 @@ def _phone(value: str) -> str:
 def category_choices(case_types=None, *, blank=None) -> list:
     """Categories grouped by case type, children under their parents, by code."""
     qs = Category.objects.filter(is_active=True, case_type__is_active=True).select_related(
-        "case_type", "parent")
+        "case_type", "parent"
+    )
     if case_types is not None:
         qs = qs.filter(case_type__in=case_types)
     groups: dict[str, list] = {}
     for c in qs.order_by("case_type__code", "code"):
         groups.setdefault(c.case_type.name, []).append(
-            (c.code, f"{c.parent.name} › {c.name}" if c.parent_id else c.name))
+            (c.code, f"{c.parent.name} › {c.name}" if c.parent_id else c.name)
+        )
     choices = list(groups.items())
     return ([("", blank)] + choices) if blank is not None else choices
 
@@ -95,17 +104,28 @@ def category_choices(case_types=None, *, blank=None) -> list:
 class PointFields(forms.Form):
     """Longitude and latitude, both or neither (the map picker fills them)."""
 
-    lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180,
-                           widget=forms.NumberInput(attrs={"step": "any"}))
-    lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90,
-                           widget=forms.NumberInput(attrs={"step": "any"}))
+    lon = forms.FloatField(
+        label=_("Longitude"),
+        required=False,
+        min_value=-180,
+        max_value=180,
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )
+    lat = forms.FloatField(
+        label=_("Latitude"),
+        required=False,
+        min_value=-90,
+        max_value=90,
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )
 
     def clean(self):
         data = super().clean()
         lon, lat = data.get("lon"), data.get("lat")
         if "lon" not in self.errors and "lat" not in self.errors and (lon is None) != (lat is None):
-            self.add_error("lon" if lon is None else "lat",
-                           _("Give both longitude and latitude, or neither."))
+            self.add_error(
+                "lon" if lon is None else "lat", _("Give both longitude and latitude, or neither.")
+            )
         return data
 
 
@@ -113,23 +133,43 @@ class IntakeForm(PointFields):
     """A member of staff enters a case (call, walk-in, reception day, patrol...)."""
 
     case_type = forms.ModelChoiceField(
-        label=_("Case type"), queryset=CaseType.objects.filter(is_active=True),
-        to_field_name="code", required=False, empty_label=_("— from the category —"))
+        label=_("Case type"),
+        queryset=CaseType.objects.filter(is_active=True),
+        to_field_name="code",
+        required=False,
+        empty_label=_("— from the category —"),
+    )
     category = forms.ChoiceField(label=_("Category"), required=False)
     category_prefilled = TextField(required=False, widget=forms.HiddenInput)
-    channel = forms.ChoiceField(label=_("Channel"),
-                                choices=[(c.value, c.label) for c in STAFF_CHANNELS],
-                                initial=Channel.CLERK)
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices,
-                                 initial=Priority.NORMAL)
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[(c.value, c.label) for c in STAFF_CHANNELS],
+        initial=Channel.CLERK,
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL
+    )
     title = TextField(label=_("Title"), max_length=200)
-    text = TextField(label=_("Description"), max_length=5000, required=False,
-                           widget=forms.Textarea(attrs={"rows": 4}))
+    text = TextField(
+        label=_("Description"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     address = TextField(label=_("Address"), max_length=300, required=False)
     client_key = TextField(required=False, max_length=80, widget=forms.HiddenInput)
 
-    field_order = ["case_type", "category", "channel", "priority", "title", "text", "address",
-                   "lon", "lat"]
+    field_order = [
+        "case_type",
+        "category",
+        "channel",
+        "priority",
+        "title",
+        "text",
+        "address",
+        "lon",
+        "lat",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,21 +178,28 @@ class IntakeForm(PointFields):
             self.initial.setdefault("client_key", uuid.uuid4().hex)
         for i in range(PARTY_ROWS):
             self.fields[f"party{i}_role"] = forms.ChoiceField(
-                label=_("Role"), choices=PartyRole.choices,
-                initial=PartyRole.REPORTER if i == 0 else PartyRole.RESPONDENT)
-            self.fields[f"party{i}_name"] = TextField(label=_("Name"), max_length=50,
-                                                            required=False)
-            self.fields[f"party{i}_phone"] = TextField(label=_("Phone"), max_length=30,
-                                                             required=False)
-            self.fields[f"party{i}_id_number"] = TextField(label=_("ID number"),
-                                                                 max_length=18, required=False)
-            self.fields[f"party{i}_email"] = forms.EmailField(label=_("E-mail"),
-                                                              max_length=254, required=False)
+                label=_("Role"),
+                choices=PartyRole.choices,
+                initial=PartyRole.REPORTER if i == 0 else PartyRole.RESPONDENT,
+            )
+            self.fields[f"party{i}_name"] = TextField(
+                label=_("Name"), max_length=50, required=False
+            )
+            self.fields[f"party{i}_phone"] = TextField(
+                label=_("Phone"), max_length=30, required=False
+            )
+            self.fields[f"party{i}_id_number"] = TextField(
+                label=_("ID number"), max_length=18, required=False
+            )
+            self.fields[f"party{i}_email"] = forms.EmailField(
+                label=_("E-mail"), max_length=254, required=False
+            )
 
     def limit_categories(self, case_type: CaseType | None) -> None:
         if case_type is not None:
             self.fields["category"].choices = category_choices(
-                [case_type], blank=_("— decide from the text —"))
+                [case_type], blank=_("— decide from the text —")
+            )
 
     def clean(self):
         data = super().clean()
@@ -166,14 +213,18 @@ class IntakeForm(PointFields):
         return data
 
     def party_rows(self) -> list[list[forms.BoundField]]:
-        return [[self[f"party{i}_{f}"] for f in ("role", "name", "phone", "id_number", "email")]
-                for i in range(PARTY_ROWS)]
+        return [
+            [self[f"party{i}_{f}"] for f in ("role", "name", "phone", "id_number", "email")]
+            for i in range(PARTY_ROWS)
+        ]
 
     def parties(self) -> list[dict]:
         rows = []
         for i in range(PARTY_ROWS):
-            values = {f: self.cleaned_data.get(f"party{i}_{f}", "") for f in
-                      ("name", "phone", "id_number", "email")}
+            values = {
+                f: self.cleaned_data.get(f"party{i}_{f}", "")
+                for f in ("name", "phone", "id_number", "email")
+            }
             if any(values.values()):
                 rows.append({"role": self.cleaned_data[f"party{i}_role"], **values})
         return rows
@@ -182,10 +233,16 @@ class IntakeForm(PointFields):
         """intake_case's arguments; the form's key is kept in `scope` (`user:<id>`)."""
         d = self.cleaned_data
         return {
-            "case_type": d.get("case_type"), "category": d.get("category") or None,
-            "channel": d["channel"], "priority": d["priority"], "title": d["title"],
-            "text": d.get("text", ""), "address": d.get("address", ""),
-            "lon": d.get("lon"), "lat": d.get("lat"), "parties": self.parties(),
+            "case_type": d.get("case_type"),
+            "category": d.get("category") or None,
+            "channel": d["channel"],
+            "priority": d["priority"],
+            "title": d["title"],
+            "text": d.get("text", ""),
+            "address": d.get("address", ""),
+            "lon": d.get("lon"),
+            "lat": d.get("lat"),
+            "parties": self.parties(),
             "client_key": scoped_key(scope, d.get("client_key")),
         }
 
@@ -195,8 +252,12 @@ class PublicReportForm(PointFields):
 
     category = forms.ChoiceField(label=_("What kind of problem"))
     title = TextField(label=_("In one sentence"), max_length=200)
-    text = TextField(label=_("Description"), max_length=5000, required=False,
-                           widget=forms.Textarea(attrs={"rows": 5}))
+    text = TextField(
+        label=_("Description"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
     address = TextField(label=_("Address"), max_length=300, required=False)
     name = TextField(label=_("Your name (optional)"), max_length=50, required=False)
     phone = TextField(label=_("Your phone (optional)"), max_length=30, required=False)
@@ -220,20 +281,29 @@ class PublicReportForm(PointFields):
         d = self.cleaned_data
         parties = []
         if d.get("name") or d.get("phone"):
-            parties.append({"role": PartyRole.REPORTER, "name": d.get("name", ""),
-                            "phone": d.get("phone", "")})
+            parties.append(
+                {"role": PartyRole.REPORTER, "name": d.get("name", ""), "phone": d.get("phone", "")}
+            )
         return {
-            "category": d["category"], "channel": Channel.RESIDENT_WEB, "title": d["title"],
-            "text": d.get("text", ""), "address": d.get("address", ""), "lon": d.get("lon"),
-            "lat": d.get("lat"), "parties": parties,
+            "category": d["category"],
+            "channel": Channel.RESIDENT_WEB,
+            "title": d["title"],
+            "text": d.get("text", ""),
+            "address": d.get("address", ""),
+            "lon": d.get("lon"),
+            "lat": d.get("lat"),
+            "parties": parties,
             "client_key": scoped_key(scope, d.get("client_key")),
         }
 
 
 class TrackForm(forms.Form):
     number = TextField(label=_("Case number"), max_length=24)
-    code = TextField(label=_("Private code"), max_length=16,
-                           widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    code = TextField(
+        label=_("Private code"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
 
     def clean_number(self):
         return self.cleaned_data["number"].strip()
@@ -243,10 +313,17 @@ class TrackForm(forms.Form):
 
 
 class PublicRateForm(TrackForm):
-    rating = forms.ChoiceField(label=_("How satisfied are you with the result?"),
-                               choices=Rating.choices, widget=forms.RadioSelect)
-    comment = TextField(label=_("Comment"), max_length=2000, required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    rating = forms.ChoiceField(
+        label=_("How satisfied are you with the result?"),
+        choices=Rating.choices,
+        widget=forms.RadioSelect,
+    )
+    comment = TextField(
+        label=_("Comment"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class CaseFilterForm(forms.Form):
@@ -266,8 +343,10 @@ class CaseFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         anything = ("", _("any"))
         self.fields["status"].choices = [anything, *Status.choices]
-        self.fields["case_type"].choices = [anything, *CaseType.objects.filter(
-            is_active=True).values_list("code", "name")]
+        self.fields["case_type"].choices = [
+            anything,
+            *CaseType.objects.filter(is_active=True).values_list("code", "name"),
+        ]
         self.fields["category"].choices = category_choices(blank=_("any"))
         self.fields["channel"].choices = [anything, *Channel.choices]
         self.fields["area"].choices = [anything, *area_choices(user)]
@@ -287,9 +366,13 @@ def area_choices(user) -> list:
     """The user's streets and communities (what the area filter may narrow to)."""
     if user is None:
         return []
-    areas = access.restrict(Area.objects.filter(level__in=[Level.STREET, Level.COMMUNITY]),
-                            user, field="code").order_by("code").values_list("code", "name",
-                                                                             "level")
+    areas = (
+        access.restrict(
+            Area.objects.filter(level__in=[Level.STREET, Level.COMMUNITY]), user, field="code"
+        )
+        .order_by("code")
+        .values_list("code", "name", "level")
+    )
     streets: dict[str, str] = {}
     groups: dict[str, list] = {}
     for code, name, level in areas:
@@ -371,8 +454,12 @@ REASON_LABELS = {
 def unit_choices(case: Case, *, exclude: set[int] | frozenset = frozenset()) -> list:
     """Active units of the case's own district, street and community, nearest first."""
     codes = [case.area_code[:n] for n in (6, 9, 12) if n <= len(case.area_code)]
-    units = (Unit.objects.filter(is_active=True, area__code__in=codes).exclude(pk__in=exclude)
-             .select_related("area").order_by("-area__code", "kind", "name"))
+    units = (
+        Unit.objects.filter(is_active=True, area__code__in=codes)
+        .exclude(pk__in=exclude)
+        .select_related("area")
+        .order_by("-area__code", "kind", "name")
+    )
     groups: dict[str, list] = {}
     for u in units:
         groups.setdefault(u.area.name, []).append((u.pk, u.name))
@@ -397,42 +484,66 @@ class ActionForm(forms.Form):
         action, case = self.action, self.case
         if name == "reason":
             return TextField(
-                label=REASON_LABELS.get(action, _("Reason")), max_length=REASON_MAX,
-                required=required, widget=forms.Textarea(attrs={"rows": 2}))
+                label=REASON_LABELS.get(action, _("Reason")),
+                max_length=REASON_MAX,
+                required=required,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
         if name == "unit":
-            exclude = set(working_units) if action == "co_assign" else (
-                {case.owner_unit_id} if action == "transfer" and case.owner_unit_id else set())
-            field = forms.TypedChoiceField(label=_("Unit"), coerce=int,
-                                           choices=unit_choices(case, exclude=exclude))
+            exclude = (
+                set(working_units)
+                if action == "co_assign"
+                else (
+                    {case.owner_unit_id} if action == "transfer" and case.owner_unit_id else set()
+                )
+            )
+            field = forms.TypedChoiceField(
+                label=_("Unit"), coerce=int, choices=unit_choices(case, exclude=exclude)
+            )
             if action == "assign" and case.owner_unit_id:
                 self.initial.setdefault("unit", case.owner_unit_id)
             return field
         if name == "category":
             self.initial.setdefault("category", case.category.code if case.category else "")
-            return forms.ChoiceField(label=_("Category"),
-                                     choices=category_choices([case.case_type_id]))
+            return forms.ChoiceField(
+                label=_("Category"), choices=category_choices([case.case_type_id])
+            )
         if name == "outcome":
-            return forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices,
-                                     initial=Outcome.RESOLVED)
+            return forms.ChoiceField(
+                label=_("Outcome"), choices=Outcome.choices, initial=Outcome.RESOLVED
+            )
         if name == "due_at":
-            self.initial.setdefault("due_at", (timezone.localtime() + timedelta(days=3))
-                                    .replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M"))
+            self.initial.setdefault(
+                "due_at",
+                (timezone.localtime() + timedelta(days=3))
+                .replace(second=0, microsecond=0)
+                .strftime("%Y-%m-%dT%H:%M"),
+            )
             return forms.DateTimeField(
-                label=_("Answer by"), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+                label=_("Answer by"),
+                input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            )
         if name == "amount":
-            return forms.IntegerField(label=_("Extra time (in the deadline's own unit)"),
-                                      min_value=1, max_value=365)
+            return forms.IntegerField(
+                label=_("Extra time (in the deadline's own unit)"), min_value=1, max_value=365
+            )
         if name == "into":
             return TextField(label=_("Case number to merge into"), max_length=24)
         if name == "rating":
             return forms.ChoiceField(label=_("Rating"), choices=Rating.choices)
         if name == "method":
-            return forms.ChoiceField(label=_("How"), choices=[
-                (m.value, m.label) for m in (FeedbackMethod.CALL, FeedbackMethod.VISIT)])
+            return forms.ChoiceField(
+                label=_("How"),
+                choices=[(m.value, m.label) for m in (FeedbackMethod.CALL, FeedbackMethod.VISIT)],
+            )
         if name == "comment":
-            return TextField(label=_("Comment"), max_length=2000, required=False,
-                                   widget=forms.Textarea(attrs={"rows": 2}))
+            return TextField(
+                label=_("Comment"),
+                max_length=2000,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
         raise ValueError(name)
 
     def service_kwargs(self) -> dict:

@@ -39,10 +39,15 @@ class _Slot:
 
 
 class GroupCommit:
-    def __init__(self, write: Callable[[list], None], *, limit: int = 64,
-                 delay: float | Callable[[], float] = 0.0,
-                 retry_alone: Callable[[BaseException], bool] = lambda exc: True,
-                 atomic: Callable = transaction.atomic):
+    def __init__(
+        self,
+        write: Callable[[list], None],
+        *,
+        limit: int = 64,
+        delay: float | Callable[[], float] = 0.0,
+        retry_alone: Callable[[BaseException], bool] = lambda exc: True,
+        atomic: Callable = transaction.atomic,
+    ):
         self.write, self.limit, self.atomic = write, limit, atomic
         self.retry_alone = retry_alone
         self._delay = delay
@@ -97,7 +102,7 @@ class GroupCommit:
                     if left <= 0:
                         break
                     self._lock.wait(left)
-                batch, self._queue = self._queue[:self.limit], self._queue[self.limit:]
+                batch, self._queue = self._queue[: self.limit], self._queue[self.limit :]
             self._write_batch(batch)
         except BaseException as exc:  # noqa: BLE001 — the batch is not written: say so to all
             for other in batch:

@@ -86,11 +86,17 @@ class Category(DeadlineFields):
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=60)
     case_type = models.ForeignKey(
-        CaseType, verbose_name=_("case type"), on_delete=models.PROTECT,
+        CaseType,
+        verbose_name=_("case type"),
+        on_delete=models.PROTECT,
         related_name="categories",
     )
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     keywords = models.TextField(
@@ -126,16 +132,25 @@ class RoutingRule(models.Model):
         CaseType, verbose_name=_("case type"), null=True, blank=True, on_delete=models.CASCADE
     )
     category = models.ForeignKey(
-        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.CASCADE,
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         help_text=_("Matches this category and every category below it."),
     )
     area_level = models.CharField(
-        _("area level"), max_length=10, choices=Level.choices, blank=True,
+        _("area level"),
+        max_length=10,
+        choices=Level.choices,
+        blank=True,
         help_text=_("Level at which the owning unit is looked for; blank: the case's grid."),
     )
     unit_kind = models.CharField(_("unit kind"), max_length=30, choices=UnitKind.choices)
     co_unit_kinds = models.CharField(
-        _("co-handling unit kinds"), max_length=200, blank=True,
+        _("co-handling unit kinds"),
+        max_length=200,
+        blank=True,
         help_text=_("Comma-separated unit kinds that co-handle (多跨协同)."),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=100)
@@ -174,8 +189,13 @@ class Case(models.Model):
         CaseType, verbose_name=_("case type"), on_delete=models.PROTECT, related_name="cases"
     )
     category = models.ForeignKey(  # indexed with received_at below
-        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="cases", db_index=False,
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
     category_confidence = models.FloatField(_("category confidence"), null=True, blank=True)
     title = models.CharField(_("title"), max_length=200)
@@ -195,14 +215,20 @@ class Case(models.Model):
         _("status"), max_length=15, choices=Status.choices, default=Status.RECEIVED
     )
     owner_unit = models.ForeignKey(
-        "org.Unit", verbose_name=_("owning unit"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="owned_cases",
+        "org.Unit",
+        verbose_name=_("owning unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_cases",
     )
     received_at = models.DateTimeField(_("received at"))
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     warn_at = models.DateTimeField(_("warn at"), null=True, blank=True)
     deadline_state = models.CharField(
-        _("deadline state"), max_length=10, choices=DeadlineState.choices,
+        _("deadline state"),
+        max_length=10,
+        choices=DeadlineState.choices,
         default=DeadlineState.OK,
     )
     calendar_known = models.BooleanField(_("holiday calendar known"), default=True)
@@ -219,7 +245,11 @@ class Case(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="merged_cases",
     )
     # NULL, not "", when absent: the unique constraint must allow many cases without a key.
@@ -233,7 +263,10 @@ class Case(models.Model):
     request_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
     public_code_hash = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -256,8 +289,7 @@ class Case(models.Model):
             # the rows fetched are those near it, not every case of the category in the
             # window (13.6 ms → 0.3 ms with 4,000 cases of the category, `pingan bench
             # intake`; a cost that grew with the district's volume)
-            models.Index(fields=["category", "lat", "lon", "received_at"],
-                         name="case_dedupe_near"),
+            models.Index(fields=["category", "lat", "lon", "received_at"], name="case_dedupe_near"),
             models.Index(fields=["deadline_state", "warn_at"], name="case_deadline_sweep"),
         ]
 
@@ -279,12 +311,14 @@ class CaseEvent(models.Model):
     """One change of a case. Append-only: the audit trail and the source of every measure."""
 
     # indexed by event_seq_unique (case, seq), which serves the foreign key too
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events",
-                             db_index=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
     seq = models.PositiveIntegerField()
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     actor_unit = models.ForeignKey(
@@ -376,7 +410,10 @@ class Assignment(models.Model):
     role = models.CharField(_("role"), max_length=5, choices=AssignmentRole.choices)
     assigned_at = models.DateTimeField(_("assigned at"))
     assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
@@ -395,9 +432,7 @@ class Supervision(models.Model):
     """督办: a leader's supervision order with its own deadline."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supervisions")
-    leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     note = models.TextField(_("instruction"), max_length=2000)
     due_at = models.DateTimeField(_("due at"))
     created_at = models.DateTimeField(_("created at"))
@@ -421,7 +456,10 @@ class Feedback(models.Model):
     method = models.CharField(_("method"), max_length=10, choices=FeedbackMethod.choices)
     contact_failed = models.BooleanField(_("could not be reached"), default=False)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     at = models.DateTimeField(_("at"))
@@ -446,7 +484,10 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     at = models.DateTimeField(auto_now_add=True)
@@ -469,14 +510,18 @@ class Notification(models.Model):
         WEBHOOK = "webhook", _("Webhook")
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="notifications",
     )
     unit = models.ForeignKey(
         "org.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="+")
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     medium = models.CharField(max_length=10, choices=Medium.choices, default=Medium.IN_APP)
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)
@@ -508,5 +553,3 @@ class TrainingExample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} → {self.chosen_id}"
-
-

@@ -42,13 +42,18 @@ def send_webhook(notification: Notification) -> None:
     url = settings.PINGAN_WEBHOOK_URL
     if not url:
         raise ValueError("PINGAN_WEBHOOK_URL is not set")
-    body = json.dumps({
-        "subject": scrub(notification.subject), "case": notification.case.number
-        if notification.case_id else None, "unit": notification.unit_id,
-        "recipient": notification.recipient_id, "created_at": notification.created_at.isoformat(),
-    }).encode()
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
+    body = json.dumps(
+        {
+            "subject": scrub(notification.subject),
+            "case": notification.case.number if notification.case_id else None,
+            "unit": notification.unit_id,
+            "recipient": notification.recipient_id,
+            "created_at": notification.created_at.isoformat(),
+        }
+    ).encode()
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (configured URL)
         if response.status >= 300:
             raise ValueError(f"webhook answered {response.status}")
@@ -58,14 +63,17 @@ def deliver_outbox(limit: int = 200) -> dict[str, int]:
     """Send pending notifications. Each row is claimed with a conditional update first, so
     two workers never send the same message twice."""
     sent = failed = 0
-    pending = (Notification.objects.exclude(medium=Notification.Medium.IN_APP)
-               .filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-               .order_by("created_at").values_list("pk", "attempts")[:limit])
+    pending = (
+        Notification.objects.exclude(medium=Notification.Medium.IN_APP)
+        .filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+        .order_by("created_at")
+        .values_list("pk", "attempts")[:limit]
+    )
     for pk, attempts in list(pending):
         with transaction.atomic():
-            claimed = Notification.objects.filter(pk=pk, attempts=attempts,
-                                                  sent_at__isnull=True).update(
-                attempts=F("attempts") + 1)
+            claimed = Notification.objects.filter(
+                pk=pk, attempts=attempts, sent_at__isnull=True
+            ).update(attempts=F("attempts") + 1)
         if not claimed:
             continue
         notification = Notification.objects.select_related("recipient", "case").get(pk=pk)

@@ -25,8 +25,12 @@ def resolved_by(user, case: Case) -> bool:
     # Asked once per action offered on a page: the last resolution is read once per case
     # object (a page's case does not change while it is drawn).
     if "_pingan_last_resolve" not in case.__dict__:
-        case.__dict__["_pingan_last_resolve"] = case.events.filter(kind=EventKind.RESOLVE) \
-            .order_by("-seq").values_list("actor_id", "actor_unit_id").first()
+        case.__dict__["_pingan_last_resolve"] = (
+            case.events.filter(kind=EventKind.RESOLVE)
+            .order_by("-seq")
+            .values_list("actor_id", "actor_unit_id")
+            .first()
+        )
     last = case.__dict__["_pingan_last_resolve"]
     units = {case.owner_unit_id}
     if last:
@@ -42,8 +46,9 @@ def _unit_roles(user, units: set[int]) -> set[str]:
     key = frozenset(units)
     if key not in cache:
         cache[key] = set(
-            Membership.objects.filter(person__user=user, person__is_active=True, is_active=True,
-                                      unit_id__in=list(units)).values_list("role", flat=True)
+            Membership.objects.filter(
+                person__user=user, person__is_active=True, is_active=True, unit_id__in=list(units)
+            ).values_list("role", flat=True)
         )
     return cache[key]
 
@@ -57,13 +62,18 @@ def may_take_role(user, case: Case, t: Transition, units: set[int] | None = None
     if t.not_resolver and case.status == Status.RESOLVED and resolved_by(user, case):
         return False
     kind = case_type_codes(user).get(case.case_type_id, "")
-    held = {r for r in t.roles if access.can_see_code(user, case.area_code, [r])
-            and policy.allows(r, kind, policy.ACT)}
+    held = {
+        r
+        for r in t.roles
+        if access.can_see_code(user, case.area_code, [r]) and policy.allows(r, kind, policy.ACT)
+    }
     if not t.own_unit and held:
         return True
     units = working_unit_ids(case) if units is None else units
-    held_for_unit = any(policy.allows(r, kind, policy.ACT, working=True)
-                        for r in _unit_roles(user, units) & set(t.roles))
+    held_for_unit = any(
+        policy.allows(r, kind, policy.ACT, working=True)
+        for r in _unit_roles(user, units) & set(t.roles)
+    )
     if t.own_unit and not held_for_unit and not (held - UNIT_ROLES):
         return False
     return bool(held or held_for_unit)
@@ -98,14 +108,17 @@ def ready_to_close(case: Case) -> bool:
         return False
     if case.rating:
         return True
-    return case.resolved_at is not None and case.feedback.filter(
-        contact_failed=True, at__gte=case.resolved_at).exists()
+    return (
+        case.resolved_at is not None
+        and case.feedback.filter(contact_failed=True, at__gte=case.resolved_at).exists()
+    )
 
 
 def available_actions(user, case: Case) -> list[str]:
     """The actions (in workflow order) this user may take on this case now."""
     units = working_unit_ids(case)
     return [
-        name for name, t in TRANSITIONS.items()
+        name
+        for name, t in TRANSITIONS.items()
         if state_allows(case, name) and may_take_role(user, case, t, units)
     ]

@@ -32,10 +32,12 @@ SCOPE_AGE = 30 * 24 * 3600
 
 def street_outlines() -> list[dict]:
     """The district's streets, drawn on the public map picker so a resident can find home."""
-    streets = Area.objects.filter(level=Level.STREET,
-                                  code__startswith=settings.PINGAN_DISTRICT_CODE)
-    return [{"code": a.code, "name": a.name, "geometry": a.geometry}
-            for a in streets.order_by("code")]
+    streets = Area.objects.filter(
+        level=Level.STREET, code__startswith=settings.PINGAN_DISTRICT_CODE
+    )
+    return [
+        {"code": a.code, "name": a.name, "geometry": a.geometry} for a in streets.order_by("code")
+    ]
 
 
 @never_cache
@@ -48,13 +50,20 @@ def report(request):
     # set with the form page (so a double click's second post carries it too): nobody
     # else's key reaches its case. A cookie, not a session: a visitor who only looks at
     # the form leaves no row behind.
-    scope_id = request.get_signed_cookie(SCOPE_COOKIE, default=None, salt=SCOPE_SALT) \
-        or secrets.token_urlsafe(18)
+    scope_id = request.get_signed_cookie(
+        SCOPE_COOKIE, default=None, salt=SCOPE_SALT
+    ) or secrets.token_urlsafe(18)
     scope = services.session_scope(scope_id)
     response = _report_response(request, form, scope, status)
-    response.set_signed_cookie(SCOPE_COOKIE, scope_id, salt=SCOPE_SALT, max_age=SCOPE_AGE,
-                               httponly=True, samesite="Lax",
-                               secure=settings.SESSION_COOKIE_SECURE)
+    response.set_signed_cookie(
+        SCOPE_COOKIE,
+        scope_id,
+        salt=SCOPE_SALT,
+        max_age=SCOPE_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
     return response
 
 
@@ -64,20 +73,29 @@ def _report_response(request, form, scope: str, status: int):
             try:
                 result = services.intake_case(**form.service_kwargs(scope))
             except CaseError as exc:
-                add_case_error(form, exc, aliases={"parties[0].name": "name",
-                                                   "parties[0].phone": "phone"})
+                add_case_error(
+                    form, exc, aliases={"parties[0].name": "name", "parties[0].phone": "phone"}
+                )
                 status = exc.status
             else:
-                request.session[SESSION_KEY] = {"number": result.case.number,
-                                                "code": result.public_code,
-                                                "again": not result.created}
+                request.session[SESSION_KEY] = {
+                    "number": result.case.number,
+                    "code": result.public_code,
+                    "again": not result.created,
+                }
                 return redirect("public:received")
         else:
             status = 400
-    return render(request, "cases/public/report.html", {
-        "form": form, "errors": error_summary(form) if form.is_bound else [],
-        "outlines": street_outlines(),
-    }, status=status)
+    return render(
+        request,
+        "cases/public/report.html",
+        {
+            "form": form,
+            "errors": error_summary(form) if form.is_bound else [],
+            "outlines": street_outlines(),
+        },
+        status=status,
+    )
 
 
 @never_cache
@@ -89,17 +107,32 @@ def received(request):
     return render(request, "cases/public/received.html", {"shown": shown})
 
 
-def _track_page(request, form, case: Case | None, *, status: int = 200, rate_form=None,
-                not_found: bool = False, message: str = "") -> HttpResponse:
-    context = {"form": form, "case": case, "not_found": not_found, "message": message,
-               "errors": error_summary(form) if form.is_bound and form.errors else [],
-               "rate_errors": error_summary(rate_form) if rate_form is not None and
-               rate_form.is_bound and rate_form.errors else []}
+def _track_page(
+    request,
+    form,
+    case: Case | None,
+    *,
+    status: int = 200,
+    rate_form=None,
+    not_found: bool = False,
+    message: str = "",
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "case": case,
+        "not_found": not_found,
+        "message": message,
+        "errors": error_summary(form) if form.is_bound and form.errors else [],
+        "rate_errors": error_summary(rate_form)
+        if rate_form is not None and rate_form.is_bound and rate_form.errors
+        else [],
+    }
     if case is not None:
         context["timeline"] = selectors.public_timeline(case)
         if case.status == Status.RESOLVED and not case.rating:
-            context["rate_form"] = rate_form or PublicRateForm(initial={
-                "number": case.number, "code": form.cleaned_data["code"]})
+            context["rate_form"] = rate_form or PublicRateForm(
+                initial={"number": case.number, "code": form.cleaned_data["code"]}
+            )
     response = render(request, "cases/public/track.html", context, status=status)
     response["Cache-Control"] = "no-store"
     return response
@@ -127,15 +160,20 @@ def rate(request):
     track_form = TrackForm(request.POST)
     if not track_form.is_valid():
         return _track_page(request, track_form, None, status=400)
-    case = selectors.get_public_case(track_form.cleaned_data["number"], track_form.cleaned_data["code"])
+    case = selectors.get_public_case(
+        track_form.cleaned_data["number"], track_form.cleaned_data["code"]
+    )
     if case is None:
         return _track_page(request, track_form, None, status=404, not_found=True)
     if not form.is_valid():
         return _track_page(request, track_form, case, status=400, rate_form=form)
     try:
-        case = services.rate_case(case.pk, rating=form.cleaned_data["rating"],
-                                  comment=form.cleaned_data["comment"],
-                                  public_code=track_form.cleaned_data["code"])
+        case = services.rate_case(
+            case.pk,
+            rating=form.cleaned_data["rating"],
+            comment=form.cleaned_data["comment"],
+            public_code=track_form.cleaned_data["code"],
+        )
     except CaseNotFound:
         return _track_page(request, track_form, None, status=404, not_found=True)
     except CaseError as exc:

@@ -20,8 +20,12 @@ CENTER_KIND = {
     Level.STREET: UnitKind.STREET_CENTER,
     Level.DISTRICT: UnitKind.DISTRICT_CENTER,
 }
-LEVEL_UP = {Level.GRID: Level.COMMUNITY, Level.COMMUNITY: Level.STREET,
-            Level.STREET: Level.DISTRICT, Level.DISTRICT: None}
+LEVEL_UP = {
+    Level.GRID: Level.COMMUNITY,
+    Level.COMMUNITY: Level.STREET,
+    Level.STREET: Level.DISTRICT,
+    Level.DISTRICT: None,
+}
 
 
 @dataclass
@@ -82,7 +86,11 @@ def route(case_type: CaseType, category: Category | None, area_code: str) -> Rou
         unit = find_unit(rule.unit_kind, prefix_at(area_code, level))
         if unit is None:
             continue
-        co = [u for k in rule.co_unit_kinds.split(",") if k.strip()
-              if (u := find_unit(k.strip(), area_code)) is not None and u != unit]
+        co = [
+            u
+            for k in rule.co_unit_kinds.split(",")
+            if k.strip()
+            if (u := find_unit(k.strip(), area_code)) is not None and u != unit
+        ]
         return Route(unit, co, rule)
     return Route(center_for(area_code, Level.DISTRICT))

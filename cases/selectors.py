@@ -31,9 +31,11 @@ def unit_grants(user) -> list[tuple[str, int]]:
     cache = user.__dict__.get("_pingan_unit_grants")
     if cache is None:
         cache = list(
-            Membership.objects.filter(person__user=user, is_active=True, person__is_active=True,
-                                      unit__is_active=True)
-            .values_list("role", "unit_id").distinct()
+            Membership.objects.filter(
+                person__user=user, is_active=True, person__is_active=True, unit__is_active=True
+            )
+            .values_list("role", "unit_id")
+            .distinct()
         )
         user.__dict__["_pingan_unit_grants"] = cache
     return cache
@@ -70,17 +72,20 @@ def _policy_q(user, right: str = policy.SEE) -> Q | None:
         if access.ALL in prefixes and allowed == everything:
             return None
         q |= access.scope_q("area_code", prefixes) & Q(
-            case_type_id__in=sorted(i for i, c in types.items() if c in allowed))
+            case_type_id__in=sorted(i for i, c in types.items() if c in allowed)
+        )
     units_by_types: dict[frozenset, set[int]] = {}
     for role, unit in unit_grants(user):
-        allowed = frozenset(c for c in types.values()
-                            if policy.allows(role, c, right, working=True))
+        allowed = frozenset(
+            c for c in types.values() if policy.allows(role, c, right, working=True)
+        )
         if allowed:
             units_by_types.setdefault(allowed, set()).add(unit)
     for allowed, units in units_by_types.items():
         ids = sorted(i for i, c in types.items() if c in allowed)
-        working = Assignment.objects.filter(case_id=OuterRef("pk"), unit_id__in=sorted(units),
-                                            ended_at__isnull=True)
+        working = Assignment.objects.filter(
+            case_id=OuterRef("pk"), unit_id__in=sorted(units), ended_at__isnull=True
+        )
         q |= Q(case_type_id__in=ids) & (Q(owner_unit_id__in=sorted(units)) | Exists(working))
     return q
 
@@ -106,12 +111,17 @@ def holds(user, case: Case, right: str) -> bool:
     if user.is_superuser:
         return True
     code = case_type_codes(user).get(case.case_type_id, "")
-    if any(policy.allows(role, code, right)
-           for role in Role.values if access.can_see_code(user, case.area_code, [role])):
+    if any(
+        policy.allows(role, code, right)
+        for role in Role.values
+        if access.can_see_code(user, case.area_code, [role])
+    ):
         return True
     working = working_unit_ids(case)
-    return any(unit in working and policy.allows(role, code, right, working=True)
-               for role, unit in unit_grants(user))
+    return any(
+        unit in working and policy.allows(role, code, right, working=True)
+        for role, unit in unit_grants(user)
+    )
 
 
 def working_unit_ids(case: Case) -> set[int]:
@@ -135,9 +145,11 @@ def visible_among(user, cases: list[Case]) -> set[int]:
     for c in cases:
         code = types.get(c.case_type_id) if c.case_type_id else None
         if code is not None and any(
-                policy.allows(role, code, policy.SEE)
-                and any(c.area_code.startswith(p) for p in prefixes)
-                for role, prefixes in roles if prefixes):
+            policy.allows(role, code, policy.SEE)
+            and any(c.area_code.startswith(p) for p in prefixes)
+            for role, prefixes in roles
+            if prefixes
+        ):
             seen.add(c.pk)
     rest = [c.pk for c in cases if c.pk not in seen]
     if rest:
@@ -161,8 +173,9 @@ def filter_cases(qs: QuerySet[Case], params: dict) -> QuerySet[Case]:
     if v := params.get("case_type"):
         qs = qs.filter(case_type__code=v)
     if v := params.get("category"):
-        qs = qs.filter(Q(category__code=v) | Q(category__parent__code=v)
-                       | Q(category__parent__parent__code=v))
+        qs = qs.filter(
+            Q(category__code=v) | Q(category__parent__code=v) | Q(category__parent__parent__code=v)
+        )
     if v := params.get("area"):
         qs = qs.filter(area_code__startswith=v)
     if v := params.get("channel"):
@@ -186,8 +199,13 @@ def inbox(user) -> dict[str, QuerySet[Case]]:
     units = user_unit_ids(user)
     roles = {r for r in Role.values if access.scope_codes(user, [r])}
     boxes: dict[str, QuerySet[Case]] = {}
-    if roles & {Role.DISPATCHER, Role.INTAKE_CLERK, Role.LEADER, Role.PETITION_OFFICER,
-                Role.ADMINISTRATOR}:
+    if roles & {
+        Role.DISPATCHER,
+        Role.INTAKE_CLERK,
+        Role.LEADER,
+        Role.PETITION_OFFICER,
+        Role.ADMINISTRATOR,
+    }:
         boxes["to_dispatch"] = visible.filter(status__in=[Status.RECEIVED, Status.ACCEPTED])
         boxes["to_close"] = visible.filter(status=Status.RESOLVED)
     if roles & {Role.HANDLER, Role.GRID_WORKER}:
@@ -196,10 +214,12 @@ def inbox(user) -> dict[str, QuerySet[Case]]:
         )
     if roles & {Role.GRID_WORKER, Role.HANDLER}:
         # Never a resolution of one's own unit, nor one's own (issue 12, hole 4).
-        own = CaseEvent.objects.filter(case_id=OuterRef("pk"), kind=EventKind.RESOLVE,
-                                       actor=user)
-        boxes["to_verify"] = visible.filter(status=Status.RESOLVED, verified_at__isnull=True) \
-            .exclude(owner_unit_id__in=units).exclude(Exists(own))
+        own = CaseEvent.objects.filter(case_id=OuterRef("pk"), kind=EventKind.RESOLVE, actor=user)
+        boxes["to_verify"] = (
+            visible.filter(status=Status.RESOLVED, verified_at__isnull=True)
+            .exclude(owner_unit_id__in=units)
+            .exclude(Exists(own))
+        )
     if Role.LEADER in roles:
         boxes["overdue"] = visible.filter(
             status__in=OPEN_STATUSES, deadline_state=DeadlineState.OVERDUE
@@ -209,7 +229,7 @@ def inbox(user) -> dict[str, QuerySet[Case]]:
 
 def _bigrams(text: str) -> set[str]:
     text = "".join(text.split())  # without whitespace
-    return {text[i:i + 2] for i in range(len(text) - 1)}
+    return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
 def text_similarity(a: str, b: str) -> float:
@@ -219,8 +239,14 @@ def text_similarity(a: str, b: str) -> float:
 
 
 def similar_open_cases(
-    *, category_id: int | None, lon: float | None, lat: float | None, text: str,
-    at: datetime | None = None, exclude_pk: int | None = None, limit: int = 5,
+    *,
+    category_id: int | None,
+    lon: float | None,
+    lat: float | None,
+    text: str,
+    at: datetime | None = None,
+    exclude_pk: int | None = None,
+    limit: int = 5,
     min_similarity: float = 0.25,
 ) -> list[tuple[Case, float]]:
     """Open cases of the same category, near in place and time, with similar text."""
@@ -236,8 +262,10 @@ def similar_open_cases(
         dlat = radius / 111_320
         dlon = radius / (111_320 * math.cos(math.radians(lat)))
         params += [lat - dlat, lat + dlat, lon - dlon, lon + dlon]
-    params += [ops.adapt_datetimefield_value(at - timedelta(days=settings.PINGAN_DUPLICATE_DAYS)),
-               ops.adapt_datetimefield_value(at)]  # the window, last in both statements
+    params += [
+        ops.adapt_datetimefield_value(at - timedelta(days=settings.PINGAN_DUPLICATE_DAYS)),
+        ops.adapt_datetimefield_value(at),
+    ]  # the window, last in both statements
     found = []
     words = _bigrams(text)
     if not words:
@@ -252,8 +280,20 @@ def similar_open_cases(
         common = len(words & other)
         score = common / (len(words) + len(other) - common) if other else 0.0
         if score >= min_similarity:
-            found.append((Case(id=pk, number=number, title=title, text=body, lon=c_lon,
-                               lat=c_lat, area_code=area_code), score))
+            found.append(
+                (
+                    Case(
+                        id=pk,
+                        number=number,
+                        title=title,
+                        text=body,
+                        lon=c_lon,
+                        lat=c_lat,
+                        area_code=area_code,
+                    ),
+                    score,
+                )
+            )
     found.sort(key=lambda p: -p[1])
     return found[:limit]
 
@@ -272,17 +312,19 @@ def similar_sql(near: bool, vendor: str = "postgresql") -> str:
     in time order through every case of the window (13.6 ms with 4,000 cases of the
     category; the box: 0.3 ms). tests/test_postgres.py EXPLAINs the prepared statement."""
     columns = "id, number, title, text, lon, lat, area_code"
-    open_ = (f"category_id = %s AND status IN ({', '.join(['%s'] * len(OPEN_STATUSES))}) "
-             "AND id <> %s")
+    open_ = (
+        f"category_id = %s AND status IN ({', '.join(['%s'] * len(OPEN_STATUSES))}) AND id <> %s"
+    )
     window = "received_at >= %s AND received_at <= %s"
     newest = "ORDER BY received_at DESC, id DESC LIMIT 200"
     if not near:
-        return (f"SELECT {columns} FROM {Case._meta.db_table} WHERE {open_} AND {window} "
-                f"{newest}")
+        return f"SELECT {columns} FROM {Case._meta.db_table} WHERE {open_} AND {window} {newest}"
     fence = " MATERIALIZED" if vendor == "postgresql" else ""
-    return (f"WITH box AS{fence} (SELECT {columns}, received_at FROM {Case._meta.db_table} "
-            f"WHERE {open_} AND lat BETWEEN %s AND %s AND lon BETWEEN %s AND %s) "
-            f"SELECT {columns} FROM box WHERE {window} {newest}")
+    return (
+        f"WITH box AS{fence} (SELECT {columns}, received_at FROM {Case._meta.db_table} "
+        f"WHERE {open_} AND lat BETWEEN %s AND %s AND lon BETWEEN %s AND %s) "
+        f"SELECT {columns} FROM box WHERE {window} {newest}"
+    )
 
 
 def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -295,18 +337,36 @@ def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 def unit_notifications(user) -> QuerySet[Notification]:
     """In-app notifications addressed to the user's units, newest first."""
-    return (Notification.objects.filter(medium=Notification.Medium.IN_APP,
-                                        unit_id__in=user_unit_ids(user),
-                                        recipient__isnull=True)
-            .select_related("case").order_by("-created_at"))
+    return (
+        Notification.objects.filter(
+            medium=Notification.Medium.IN_APP,
+            unit_id__in=user_unit_ids(user),
+            recipient__isnull=True,
+        )
+        .select_related("case")
+        .order_by("-created_at")
+    )
 
 
 # What a resident sees of the event log: the steps, never who took them or their notes.
 PUBLIC_KINDS = (
-    EventKind.INTAKE, EventKind.ACCEPT, EventKind.REJECT, EventKind.ASSIGN, EventKind.TRANSFER,
-    EventKind.ESCALATE, EventKind.START, EventKind.PAUSE, EventKind.RESUME, EventKind.EXTEND,
-    EventKind.RESOLVE, EventKind.VERIFY, EventKind.VERIFY_FAILED, EventKind.RATE,
-    EventKind.REOPEN, EventKind.CLOSE, EventKind.MERGE,
+    EventKind.INTAKE,
+    EventKind.ACCEPT,
+    EventKind.REJECT,
+    EventKind.ASSIGN,
+    EventKind.TRANSFER,
+    EventKind.ESCALATE,
+    EventKind.START,
+    EventKind.PAUSE,
+    EventKind.RESUME,
+    EventKind.EXTEND,
+    EventKind.RESOLVE,
+    EventKind.VERIFY,
+    EventKind.VERIFY_FAILED,
+    EventKind.RATE,
+    EventKind.REOPEN,
+    EventKind.CLOSE,
+    EventKind.MERGE,
 )
 
 
@@ -326,7 +386,10 @@ def get_public_case(number: str, code: str) -> Case | None:
 
 def public_timeline(case: Case) -> list[dict]:
     return [
-        {"at": e.at, "label": EventKind(e.kind).label,
-         "status": Status(e.to_status).label if e.to_status else ""}
+        {
+            "at": e.at,
+            "label": EventKind(e.kind).label,
+            "status": Status(e.to_status).label if e.to_status else "",
+        }
         for e in case.events.filter(kind__in=PUBLIC_KINDS).order_by("seq")
     ]

@@ -126,11 +126,24 @@ def intake_case(
     try:
         with _group_commit.preparing() if _grouped() else _alone() as submit:
             ready, result = _make_ready(
-                title=title, channel=channel, case_type=case_type, category=category,
-                text=text, lon=lon, lat=lat, address=address, priority=priority,
-                parties=parties, client_key=client_key, actor=actor,
-                reporter_grid=reporter_grid, received_at=received_at, event_data=event_data,
-                due_at=due_at, source=source)
+                title=title,
+                channel=channel,
+                case_type=case_type,
+                category=category,
+                text=text,
+                lon=lon,
+                lat=lat,
+                address=address,
+                priority=priority,
+                parties=parties,
+                client_key=client_key,
+                actor=actor,
+                reporter_grid=reporter_grid,
+                received_at=received_at,
+                event_data=event_data,
+                due_at=due_at,
+                source=source,
+            )
             submit(ready)
     except IntegrityError:
         # A retry (or a race) with the same client key: the first one won; return it, when
@@ -139,12 +152,22 @@ def intake_case(
             existing = Case.objects.filter(client_key=client_key).first()
             if existing is not None:
                 if existing.request_hash and existing.request_hash != _request_hash(
-                        title=title, channel=channel, case_type=case_type, category=category,
-                        text=text, lon=lon, lat=lat, address=address, priority=priority,
-                        parties=parties, reporter_grid=reporter_grid):
+                    title=title,
+                    channel=channel,
+                    case_type=case_type,
+                    category=category,
+                    text=text,
+                    lon=lon,
+                    lat=lat,
+                    address=address,
+                    priority=priority,
+                    parties=parties,
+                    reporter_grid=reporter_grid,
+                ):
                     raise IdempotencyConflict(
                         _("this idempotency key was already used with a different request"),
-                        field="client_key") from None
+                        field="client_key",
+                    ) from None
                 return IntakeResult(existing, created=False)
         raise
     return result
@@ -177,9 +200,22 @@ def _code(value) -> str | None:
     return getattr(value, "code", None) or str(value)
 
 
-def _request_hash(*, title, channel, case_type, category, text, lon, lat, address, priority,
-                  parties, reporter_grid) -> str:
+def _request_hash(
+    *,
+    title,
+    channel,
+    case_type,
+    category,
+    text,
+    lon,
+    lat,
+    address,
+    priority,
+    parties,
+    reporter_grid,
+) -> str:
     """sha256 of an intake's fields as the caller sent them (canonical JSON)."""
+
     def s(value):
         return clean_text(value, "").strip() if isinstance(value, str) else value
 
@@ -190,26 +226,63 @@ def _request_hash(*, title, channel, case_type, category, text, lon, lat, addres
             return str(value)
 
     body = {
-        "title": s(title), "text": s(text or ""), "channel": str(channel),
-        "case_type": _code(case_type), "category": _code(category),
-        "lon": point(lon), "lat": point(lat), "address": s(address or ""),
-        "priority": str(priority), "reporter_grid": reporter_grid or "",
-        "parties": [{k: s(v) for k, v in sorted(p.items())} if isinstance(p, dict) else p
-                    for p in (parties or [])],
+        "title": s(title),
+        "text": s(text or ""),
+        "channel": str(channel),
+        "case_type": _code(case_type),
+        "category": _code(category),
+        "lon": point(lon),
+        "lat": point(lat),
+        "address": s(address or ""),
+        "priority": str(priority),
+        "reporter_grid": reporter_grid or "",
+        "parties": [
+            {k: s(v) for k, v in sorted(p.items())} if isinstance(p, dict) else p
+            for p in (parties or [])
+        ],
     }
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str,
-                           separators=(",", ":"))
+    canonical = json.dumps(
+        body, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _make_ready(*, title, channel, case_type, category, text, lon, lat, address, priority,
-                parties, client_key, actor, reporter_grid, received_at, event_data, due_at,
-                source) -> tuple[_ReadyIntake, IntakeResult]:
+def _make_ready(
+    *,
+    title,
+    channel,
+    case_type,
+    category,
+    text,
+    lon,
+    lat,
+    address,
+    priority,
+    parties,
+    client_key,
+    actor,
+    reporter_grid,
+    received_at,
+    event_data,
+    due_at,
+    source,
+) -> tuple[_ReadyIntake, IntakeResult]:
     """Everything intake decides, nothing written yet."""
-    data = _validate_intake(title=title, text=text, channel=channel, case_type=case_type,
-                            category=category, lon=lon, lat=lat, address=address,
-                            priority=priority, parties=parties or [], client_key=client_key,
-                            reporter_grid=reporter_grid, received_at=received_at)
+    data = _validate_intake(
+        title=title,
+        text=text,
+        channel=channel,
+        case_type=case_type,
+        category=category,
+        lon=lon,
+        lat=lat,
+        address=address,
+        priority=priority,
+        parties=parties or [],
+        client_key=client_key,
+        reporter_grid=reporter_grid,
+        received_at=received_at,
+    )
     received = data["received_at"]
     grid_code, area_code, location = _locate(data["lon"], data["lat"], reporter_grid, actor)
     if actor is not None and not _can_intake(actor, area_code):
@@ -223,45 +296,77 @@ def _make_ready(*, title, channel, case_type, category, text, lon, lat, address,
         if proposal.prefill:
             category_obj = proposal.category
     duplicates = selectors.similar_open_cases(
-        category_id=category_obj.pk if category_obj else None, lon=data["lon"], lat=data["lat"],
-        text=f"{data['title']} {data['text']}", at=received,
+        category_id=category_obj.pk if category_obj else None,
+        lon=data["lon"],
+        lat=data["lat"],
+        text=f"{data['title']} {data['text']}",
+        at=received,
     )
     if location == Location.OUTSIDE:
         # Outside every grid: nobody's territory yet, so the district center sorts it out.
         route = routing.Route(routing.center_for(area_code, Level.DISTRICT))
     else:
         route = routing.route(case_type_obj, category_obj, area_code)
-    policy = (category_obj.effective_policy() if category_obj else None) or \
-        case_type_obj.deadline_policy()
+    policy = (
+        category_obj.effective_policy() if category_obj else None
+    ) or case_type_obj.deadline_policy()
     deadline = compute_deadline(received, policy) if policy else None
     if due_at is not None:
         if timezone.is_naive(due_at) or due_at < received:
             raise CaseInputError({"due_at": _("a time with a time zone, after receipt")})
         share = policy.warn_fraction if policy else 0.8
-        deadline = Deadline(start=received, policy=deadline.policy if deadline else None,
-                            due_at=due_at, warn_at=received + (due_at - received) * share,
-                            calendar_known=True)
+        deadline = Deadline(
+            start=received,
+            policy=deadline.policy if deadline else None,
+            due_at=due_at,
+            warn_at=received + (due_at - received) * share,
+            calendar_known=True,
+        )
     public_code = "".join(secrets.choice(PUBLIC_CODE_ALPHABET) for _ in range(8))
 
     case = Case(
-        case_type=case_type_obj, category=category_obj,
+        case_type=case_type_obj,
+        category=category_obj,
         category_confidence=proposal.confidence if proposal else None,
-        title=data["title"], text=data["text"], lon=data["lon"], lat=data["lat"],
-        address=data["address"], grid_code=grid_code, area_code=area_code,
-        location=location, channel=channel, priority=data["priority"],
-        status=Status.RECEIVED, owner_unit=route.unit, received_at=received,
-        client_key=client_key or None, public_code_hash=hash_public_code(public_code),
+        title=data["title"],
+        text=data["text"],
+        lon=data["lon"],
+        lat=data["lat"],
+        address=data["address"],
+        grid_code=grid_code,
+        area_code=area_code,
+        location=location,
+        channel=channel,
+        priority=data["priority"],
+        status=Status.RECEIVED,
+        owner_unit=route.unit,
+        received_at=received,
+        client_key=client_key or None,
+        public_code_hash=hash_public_code(public_code),
         request_hash=_request_hash(
-            title=title, channel=channel, case_type=case_type, category=category, text=text,
-            lon=lon, lat=lat, address=address, priority=priority, parties=parties,
-            reporter_grid=reporter_grid) if client_key else "",
+            title=title,
+            channel=channel,
+            case_type=case_type,
+            category=category,
+            text=text,
+            lon=lon,
+            lat=lat,
+            address=address,
+            priority=priority,
+            parties=parties,
+            reporter_grid=reporter_grid,
+        )
+        if client_key
+        else "",
         created_by=actor if actor is not None and actor.is_authenticated else None,
         escalation_level=routing.level_of(route.unit.area.code) if route.unit else "",
     )
     _apply_deadline(case, deadline, now=received)
     intake_data = {
         **(event_data or {}),  # the channel's own details; the engine's keys win
-        "location": location, "grid": grid_code, "channel": channel,
+        "location": location,
+        "grid": grid_code,
+        "channel": channel,
         "routed_to": route.unit.code if route.unit else None,
         "co_units": [u.code for u in route.co_units],
         "rule": route.rule.pk if route.rule else None,
@@ -273,9 +378,11 @@ def _make_ready(*, title, channel, case_type, category, text, lon, lat, address,
     if proposal is not None:
         intake_data["proposal"] = proposal.as_data()
     ready = _ReadyIntake(
-        case=case, parties=[Party(case=case, **p) for p in data["parties"]],
-        event=_event(case, 1, EventKind.INTAKE, actor, "", Status.RECEIVED, "", intake_data,
-                     at=received),
+        case=case,
+        parties=[Party(case=case, **p) for p in data["parties"]],
+        event=_event(
+            case, 1, EventKind.INTAKE, actor, "", Status.RECEIVED, "", intake_data, at=received
+        ),
         notify=route.unit if route.unit is not None and _notifies(received) else None,
         subject=_("New case %(number)s: %(title)s"),  # in the language of this request
     )
@@ -321,8 +428,11 @@ def _write_intakes(batch: list[_ReadyIntake]) -> None:
     first.give_ids([item.event for item in batch])
     first.send()
     for ((district, year), cases), rows in zip(counters, lasts, strict=True):
-        numbers = (_numbers(district, year, rows[0][0], len(cases)) if rows
-                   else _take_numbers(district, year, len(cases)))  # the year's first case
+        numbers = (
+            _numbers(district, year, rows[0][0], len(cases))
+            if rows
+            else _take_numbers(district, year, len(cases))
+        )  # the year's first case
         for case, number in zip(cases, numbers, strict=True):
             case.number = number
     rest = bulk.Together()
@@ -344,10 +454,12 @@ def _write_intakes(batch: list[_ReadyIntake]) -> None:
 
 
 _group_commit = GroupCommit(
-    _write_intakes, delay=lambda: settings.PINGAN_INTAKE_COMMIT_DELAY_MS / 1000,
+    _write_intakes,
+    delay=lambda: settings.PINGAN_INTAKE_COMMIT_DELAY_MS / 1000,
     # A lost connection or a database that refuses work is nobody's fault in the batch:
     # writing each case alone would only fail again, once per case.
-    retry_alone=lambda exc: not isinstance(exc, (OperationalError, InterfaceError)))
+    retry_alone=lambda exc: not isinstance(exc, (OperationalError, InterfaceError)),
+)
 
 
 @contextmanager
@@ -364,8 +476,7 @@ def _alone():
 def _grouped() -> bool:
     """Whether this intake goes through the group commit: not inside a caller's transaction
     (whose all-or-nothing must hold), and not when turned off."""
-    return (settings.PINGAN_INTAKE_GROUP_COMMIT
-            and not transaction.get_connection().in_atomic_block)
+    return settings.PINGAN_INTAKE_GROUP_COMMIT and not transaction.get_connection().in_atomic_block
 
 
 def warm_up() -> None:
@@ -396,8 +507,12 @@ def _validate_intake(**kw) -> dict:
         kw["parties"] = [dict(p) if isinstance(p, dict) else p for p in kw["parties"]]
         for i, p in enumerate(kw["parties"]):
             if isinstance(p, dict):
-                clean_fields(p, [k for k in ("role", "name", "phone", "id_number", "email")
-                                 if k in p], errors, prefix=f"parties[{i}].")
+                clean_fields(
+                    p,
+                    [k for k in ("role", "name", "phone", "id_number", "email") if k in p],
+                    errors,
+                    prefix=f"parties[{i}].",
+                )
     title = kw["title"]
     if not isinstance(title, str) or not title.strip():
         errors["title"] = _("required")
@@ -455,10 +570,15 @@ def _validate_intake(**kw) -> dict:
         out["case_type"] = out["category"].case_type
     else:
         errors["case_type"] = _("give a case type or a category")
-    if (out.get("category") and out.get("case_type")
-            and out["category"].case_type_id != out["case_type"].pk):
+    if (
+        out.get("category")
+        and out.get("case_type")
+        and out["category"].case_type_id != out["case_type"].pk
+    ):
         errors["category"] = _("category %(category)s is not of case type %(type)s") % {
-            "category": out["category"].code, "type": out["case_type"].code}
+            "category": out["category"].code,
+            "type": out["case_type"].code,
+        }
 
     parties = []
     for i, p in enumerate(kw["parties"]):
@@ -484,12 +604,16 @@ def _validate_intake(**kw) -> dict:
         parties.append(clean)
     out["parties"] = parties
     key = kw["client_key"]
-    if key is not None and "client_key" not in errors and (
-            not isinstance(key, str) or not 1 <= len(key) <= STORED_KEY_MAX):
+    if (
+        key is not None
+        and "client_key" not in errors
+        and (not isinstance(key, str) or not 1 <= len(key) <= STORED_KEY_MAX)
+    ):
         errors["client_key"] = _("1 to %d characters") % STORED_KEY_MAX
     grid = kw["reporter_grid"]
-    if grid and (not isinstance(grid, str) or len(grid) != 15 or not grid.isascii()
-                 or not grid.isdigit()):
+    if grid and (
+        not isinstance(grid, str) or len(grid) != 15 or not grid.isascii() or not grid.isdigit()
+    ):
         errors["reporter_grid"] = _("a 15-digit grid code")
     received = kw["received_at"] or timezone.now()
     if timezone.is_naive(received):
@@ -542,8 +666,10 @@ def _take_numbers(district_code: str, year: int, count: int = 1) -> list[str]:
     return _numbers(district_code, year, row[0], count)
 
 
-_NUMBERS_SQL = (f"UPDATE {CaseCounter._meta.db_table} SET last = last + %s "
-                "WHERE district_code = %s AND year = %s RETURNING last")
+_NUMBERS_SQL = (
+    f"UPDATE {CaseCounter._meta.db_table} SET last = last + %s "
+    "WHERE district_code = %s AND year = %s RETURNING last"
+)
 
 
 def _numbers(district_code: str, year: int, last: int, count: int) -> list[str]:
@@ -552,8 +678,7 @@ def _numbers(district_code: str, year: int, last: int, count: int) -> list[str]:
 
 
 def hash_public_code(code: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), code.upper().encode(),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(settings.SECRET_KEY.encode(), code.upper().encode(), hashlib.sha256).hexdigest()
 
 
 def check_public_code(case: Case, code: str) -> bool:
@@ -561,8 +686,9 @@ def check_public_code(case: Case, code: str) -> bool:
 
 
 # -- the transition machinery -------------------------------------------------------------
-def _transition(case_id: int, action: str, actor, *, version: int | None, reason: str,
-                resident: bool = False) -> tuple[Case, Transition]:
+def _transition(
+    case_id: int, action: str, actor, *, version: int | None, reason: str, resident: bool = False
+) -> tuple[Case, Transition]:
     """Lock the case and check that `actor` may take `action` now. Call inside atomic()."""
     t = TRANSITIONS[action]
     try:
@@ -577,14 +703,19 @@ def _transition(case_id: int, action: str, actor, *, version: int | None, reason
         _check_role(case, t, actor)
     if version is not None and version != case.version:
         raise VersionConflict(
-            _("case %(number)s was changed by someone else (version %(now)d, you had "
-              "%(yours)d): reload it") % {"number": case.number, "now": case.version,
-                                          "yours": version},
-            field="version")
+            _(
+                "case %(number)s was changed by someone else (version %(now)d, you had "
+                "%(yours)d): reload it"
+            )
+            % {"number": case.number, "now": case.version, "yours": version},
+            field="version",
+        )
     if case.status not in t.sources:
         raise TransitionNotAllowed(
             _("%(action)s is not allowed when the case is %(status)s")
-            % {"action": action, "status": case.get_status_display()}, field="status")
+            % {"action": action, "status": case.get_status_display()},
+            field="status",
+        )
     if (problem := refusal(reason)) is not None:  # every caller, not only the forms
         raise CaseInputError({"reason": problem})
     if t.needs_reason and not reason.strip():
@@ -598,14 +729,21 @@ def _check_role(case: Case, t: Transition, actor) -> None:
     # The one role rule, shared with the pages and the API that offer actions.
     if permissions.may_take_role(actor, case, t):
         return
-    if t.not_resolver and case.status == Status.RESOLVED and not actor.is_superuser \
-            and permissions.resolved_by(actor, case):
+    if (
+        t.not_resolver
+        and case.status == Status.RESOLVED
+        and not actor.is_superuser
+        and permissions.resolved_by(actor, case)
+    ):
         raise ActionForbidden(
             _("the unit that resolved this case may not %s it: someone else checks its work")
-            % t.action, field="actor")
+            % t.action,
+            field="actor",
+        )
     if t.own_unit:
         raise ActionForbidden(
-            _("only a unit working this case may %s it") % t.action, field="actor")
+            _("only a unit working this case may %s it") % t.action, field="actor"
+        )
     raise ActionForbidden(_("your roles may not %s this case") % t.action, field="actor")
 
 
@@ -616,31 +754,58 @@ def _working_units(case: Case) -> list[int]:
     return units
 
 
-def _record(case: Case, kind: str, actor, from_status: str, to_status: str, reason: str,
-            data: dict | None = None, *, at: datetime | None = None,
-            actor_label: str = "") -> CaseEvent:
+def _record(
+    case: Case,
+    kind: str,
+    actor,
+    from_status: str,
+    to_status: str,
+    reason: str,
+    data: dict | None = None,
+    *,
+    at: datetime | None = None,
+    actor_label: str = "",
+) -> CaseEvent:
     seq = (case.events.order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
-    event = _event(case, seq, kind, actor, from_status, to_status, reason, data, at=at,
-                   actor_label=actor_label)
+    event = _event(
+        case, seq, kind, actor, from_status, to_status, reason, data, at=at, actor_label=actor_label
+    )
     event.save(force_insert=True)
     # The measures' rollups follow every event, in the same transaction (DESIGN §7).
     record_event(event, case)
     return event
 
 
-def _event(case: Case, seq: int, kind: str, actor, from_status: str, to_status: str,
-           reason: str, data: dict | None = None, *, at: datetime | None = None,
-           actor_label: str = "") -> CaseEvent:
+def _event(
+    case: Case,
+    seq: int,
+    kind: str,
+    actor,
+    from_status: str,
+    to_status: str,
+    reason: str,
+    data: dict | None = None,
+    *,
+    at: datetime | None = None,
+    actor_label: str = "",
+) -> CaseEvent:
     """An event row, not yet saved: who (and for which unit), when, from, to, why."""
     unit = None
     if actor is not None and getattr(actor, "is_authenticated", False):
         unit, name = access.actor_profile(actor)
         actor_label = actor_label or name
     return CaseEvent(
-        case=case, seq=seq, at=at or timezone.now(),
+        case=case,
+        seq=seq,
+        at=at or timezone.now(),
         actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_unit=unit, actor_label=actor_label, kind=kind, from_status=from_status,
-        to_status=to_status, reason=strip_controls(reason), data=data or {},
+        actor_unit=unit,
+        actor_label=actor_label,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        reason=strip_controls(reason),
+        data=data or {},
     )
 
 
@@ -649,8 +814,7 @@ def _save(case: Case, fields: list[str]) -> None:
     case.save(update_fields=[*fields, "version", "updated_at"])
 
 
-def _apply_deadline(case: Case, deadline: Deadline | None, *,
-                    now: datetime | None = None) -> None:
+def _apply_deadline(case: Case, deadline: Deadline | None, *, now: datetime | None = None) -> None:
     """Set the due and warning points, and the deadline state as it stands at `now` (the
     event's time: an imported or replayed history is judged at its own moment)."""
     if deadline is None:
@@ -661,21 +825,32 @@ def _apply_deadline(case: Case, deadline: Deadline | None, *,
     case.calendar_known = deadline.calendar_known
     now = now or timezone.now()
     case.deadline_state = (
-        DeadlineState.OVERDUE if now > deadline.due_at
-        else DeadlineState.WARNING if now >= deadline.warn_at else DeadlineState.OK
-    ) if case.status not in (Status.CLOSED, Status.REJECTED, Status.MERGED) else case.deadline_state
+        (
+            DeadlineState.OVERDUE
+            if now > deadline.due_at
+            else DeadlineState.WARNING
+            if now >= deadline.warn_at
+            else DeadlineState.OK
+        )
+        if case.status not in (Status.CLOSED, Status.REJECTED, Status.MERGED)
+        else case.deadline_state
+    )
 
 
 def _deadline_data(deadline: Deadline | None) -> dict:
     if deadline is None:
         return {}
-    return {"due_at": deadline.due_at.isoformat(), "warn_at": deadline.warn_at.isoformat(),
-            "calendar_known": deadline.calendar_known}
+    return {
+        "due_at": deadline.due_at.isoformat(),
+        "warn_at": deadline.warn_at.isoformat(),
+        "calendar_known": deadline.calendar_known,
+    }
 
 
 def _policy(case: Case):
-    return (case.category.effective_policy() if case.category else None) or \
-        case.case_type.deadline_policy()
+    return (
+        case.category.effective_policy() if case.category else None
+    ) or case.case_type.deadline_policy()
 
 
 def _recompute_deadline(case: Case) -> Deadline | None:
@@ -712,33 +887,53 @@ def _notify_unit(unit: Unit, case: Case, subject: str, *, at: datetime | None = 
         _notify_units([(unit, case)], subject)
 
 
-def _notify_units(pairs: list[tuple[Unit, Case]], subject: str, *,
-                  into: list[Notification] | None = None) -> None:
+def _notify_units(
+    pairs: list[tuple[Unit, Case]], subject: str, *, into: list[Notification] | None = None
+) -> None:
     """An in-app notice to each unit about its case, and one per configured medium to each
     of the unit's active people; written at once, or added to `into` for the caller."""
     rows = [] if into is None else into
     members: dict[int, set[int]] = {}
     if settings.PINGAN_NOTIFY_MEDIA:
         for unit_id, user_id in Membership.objects.filter(
-                unit__in={u.pk for u, _c in pairs}, is_active=True, person__is_active=True,
-                person__user__isnull=False).values_list("unit_id", "person__user_id"):
+            unit__in={u.pk for u, _c in pairs},
+            is_active=True,
+            person__is_active=True,
+            person__user__isnull=False,
+        ).values_list("unit_id", "person__user_id"):
             members.setdefault(unit_id, set()).add(user_id)
     for unit, case in pairs:
         text = (subject % {"number": case.number, "title": case.title})[:200]
         rows.append(Notification(unit=unit, case=case, subject=text))
         for medium in settings.PINGAN_NOTIFY_MEDIA:
-            rows.extend(Notification(recipient_id=user_id, unit=unit, case=case, medium=medium,
-                                     subject=text) for user_id in sorted(members.get(unit.pk, ())))
+            rows.extend(
+                Notification(
+                    recipient_id=user_id, unit=unit, case=case, medium=medium, subject=text
+                )
+                for user_id in sorted(members.get(unit.pk, ()))
+            )
     if into is None:
         Notification.objects.bulk_create(rows)
 
 
 # -- transitions: one function each ---------------------------------------------------------
-def _simple(action: str, kind: str, case_id: int, actor, *, version, reason, at=None,
-            data=None, resident=False, before=None) -> Case:
+def _simple(
+    action: str,
+    kind: str,
+    case_id: int,
+    actor,
+    *,
+    version,
+    reason,
+    at=None,
+    data=None,
+    resident=False,
+    before=None,
+) -> Case:
     with transaction.atomic():
-        case, t = _transition(case_id, action, actor, version=version, reason=reason,
-                              resident=resident)
+        case, t = _transition(
+            case_id, action, actor, version=version, reason=reason, resident=resident
+        )
         if before is not None:
             before(case)
         from_status = case.status
@@ -749,39 +944,71 @@ def _simple(action: str, kind: str, case_id: int, actor, *, version, reason, at=
         extra = data(case) if callable(data) else (data or {})
         fields += extra.pop("_fields", [])
         _save(case, fields)
-        _record(case, kind, actor, from_status, case.status, reason, extra, at=at,
-                actor_label=_("resident") if resident else "")
+        _record(
+            case,
+            kind,
+            actor,
+            from_status,
+            case.status,
+            reason,
+            extra,
+            at=at,
+            actor_label=_("resident") if resident else "",
+        )
         return case
 
 
-def accept_case(case_id: int, *, actor, version: int | None = None, reason: str = "",
-                at=None) -> Case:
-    return _simple("accept", EventKind.ACCEPT, case_id, actor, version=version, reason=reason,
-                   at=at)
+def accept_case(
+    case_id: int, *, actor, version: int | None = None, reason: str = "", at=None
+) -> Case:
+    return _simple(
+        "accept", EventKind.ACCEPT, case_id, actor, version=version, reason=reason, at=at
+    )
 
 
-def reject_case(case_id: int, *, actor, reason: str, version: int | None = None,
-                at=None) -> Case:
+def reject_case(case_id: int, *, actor, reason: str, version: int | None = None, at=None) -> Case:
     def closing(case):
         case.closed_at = at or timezone.now()
         return {"_fields": ["closed_at"]}
-    return _simple("reject", EventKind.REJECT, case_id, actor, version=version, reason=reason,
-                   at=at, data=closing)
+
+    return _simple(
+        "reject",
+        EventKind.REJECT,
+        case_id,
+        actor,
+        version=version,
+        reason=reason,
+        at=at,
+        data=closing,
+    )
 
 
-def classify_case(case_id: int, *, actor, category: str | Category,
-                  version: int | None = None, reason: str = "", at=None) -> Case:
+def classify_case(
+    case_id: int,
+    *,
+    actor,
+    category: str | Category,
+    version: int | None = None,
+    reason: str = "",
+    at=None,
+) -> Case:
     """A person sets the category; their choice is kept as a training example."""
     with transaction.atomic():
         case, _t = _transition(case_id, "classify", actor, version=version, reason=reason)
-        new = category if isinstance(category, Category) else Category.objects.filter(
-            code=str(category), is_active=True).first()
+        new = (
+            category
+            if isinstance(category, Category)
+            else Category.objects.filter(code=str(category), is_active=True).first()
+        )
         if new is None:
             raise CaseInputError({"category": _("unknown category %s") % category})
         if new.case_type_id != case.case_type_id:
-            raise CaseInputError({"category": _("category %(category)s is not of case type "
-                                                "%(type)s") % {"category": new.code,
-                                                               "type": case.case_type.code}})
+            raise CaseInputError(
+                {
+                    "category": _("category %(category)s is not of case type %(type)s")
+                    % {"category": new.code, "type": case.case_type.code}
+                }
+            )
         old = case.category.code if case.category else ""
         case.category = new
         deadline = _recompute_deadline(case)
@@ -789,15 +1016,31 @@ def classify_case(case_id: int, *, actor, category: str | Category,
         _save(case, ["category", "due_at", "warn_at", "calendar_known", "deadline_state"])
         first = case.events.filter(kind=EventKind.INTAKE).first()
         proposed = ((first.data.get("proposal") or {}).get("category") or "") if first else ""
-        TrainingExample.objects.create(case=case, title=case.title, text=case.text,
-                                       proposed=proposed, chosen=new)
-        _record(case, EventKind.CLASSIFY, actor, case.status, case.status, reason,
-                {"from": old, "to": new.code, "proposed": proposed}, at=at)
+        TrainingExample.objects.create(
+            case=case, title=case.title, text=case.text, proposed=proposed, chosen=new
+        )
+        _record(
+            case,
+            EventKind.CLASSIFY,
+            actor,
+            case.status,
+            case.status,
+            reason,
+            {"from": old, "to": new.code, "proposed": proposed},
+            at=at,
+        )
         return case
 
 
-def assign_case(case_id: int, *, actor, unit: Unit | str | int | None = None,
-                version: int | None = None, reason: str = "", at=None) -> Case:
+def assign_case(
+    case_id: int,
+    *,
+    actor,
+    unit: Unit | str | int | None = None,
+    version: int | None = None,
+    reason: str = "",
+    at=None,
+) -> Case:
     """Give the case to its lead unit (the routed owner unless another is named)."""
     with transaction.atomic():
         case, t = _transition(case_id, "assign", actor, version=version, reason=reason)
@@ -806,85 +1049,134 @@ def assign_case(case_id: int, *, actor, unit: Unit | str | int | None = None,
             raise CaseInputError({"unit": _("no unit given and none was routed")})
         now = at or timezone.now()
         case.assignments.filter(role=AssignmentRole.LEAD, ended_at__isnull=True).update(
-            ended_at=now)
-        Assignment.objects.create(case=case, unit=lead, role=AssignmentRole.LEAD,
-                                  assigned_at=now, assigned_by=actor)
+            ended_at=now
+        )
+        Assignment.objects.create(
+            case=case, unit=lead, role=AssignmentRole.LEAD, assigned_at=now, assigned_by=actor
+        )
         from_status = case.status
         case.owner_unit, case.status = lead, t.to
         _save(case, ["owner_unit", "status"])
-        _record(case, EventKind.ASSIGN, actor, from_status, case.status, reason,
-                {"unit": lead.code, "unit_name": lead.name}, at=now)
+        _record(
+            case,
+            EventKind.ASSIGN,
+            actor,
+            from_status,
+            case.status,
+            reason,
+            {"unit": lead.code, "unit_name": lead.name},
+            at=now,
+        )
         _notify_unit(lead, case, _("Case %(number)s assigned to your unit: %(title)s"), at=at)
         return case
 
 
-def co_assign_case(case_id: int, *, actor, unit: Unit | str | int, version: int | None = None,
-                   reason: str = "", at=None) -> Case:
+def co_assign_case(
+    case_id: int,
+    *,
+    actor,
+    unit: Unit | str | int,
+    version: int | None = None,
+    reason: str = "",
+    at=None,
+) -> Case:
     with transaction.atomic():
         case, _t = _transition(case_id, "co_assign", actor, version=version, reason=reason)
         co = _unit(unit)
         if co.pk in _working_units(case):
             raise CaseInputError({"unit": _("%s already works this case") % co.name})
         now = at or timezone.now()
-        Assignment.objects.create(case=case, unit=co, role=AssignmentRole.CO, assigned_at=now,
-                                  assigned_by=actor)
+        Assignment.objects.create(
+            case=case, unit=co, role=AssignmentRole.CO, assigned_at=now, assigned_by=actor
+        )
         _save(case, [])
-        _record(case, EventKind.CO_ASSIGN, actor, case.status, case.status, reason,
-                {"unit": co.code, "unit_name": co.name}, at=now)
+        _record(
+            case,
+            EventKind.CO_ASSIGN,
+            actor,
+            case.status,
+            case.status,
+            reason,
+            {"unit": co.code, "unit_name": co.name},
+            at=now,
+        )
         _notify_unit(co, case, _("Your unit co-handles case %(number)s: %(title)s"), at=at)
         return case
 
 
-def start_case(case_id: int, *, actor, version: int | None = None, reason: str = "",
-               at=None) -> Case:
-    return _simple("start", EventKind.START, case_id, actor, version=version, reason=reason,
-                   at=at)
+def start_case(
+    case_id: int, *, actor, version: int | None = None, reason: str = "", at=None
+) -> Case:
+    return _simple("start", EventKind.START, case_id, actor, version=version, reason=reason, at=at)
 
 
-def resolve_case(case_id: int, *, actor, reason: str, outcome: str = Outcome.RESOLVED,
-                 version: int | None = None, at=None) -> Case:
+def resolve_case(
+    case_id: int,
+    *,
+    actor,
+    reason: str,
+    outcome: str = Outcome.RESOLVED,
+    version: int | None = None,
+    at=None,
+) -> Case:
     """The handler's result; `reason` is the account of what was done."""
     if outcome not in Outcome.values:
         raise CaseInputError({"outcome": _("unknown outcome %s") % outcome})
 
     def result(case):
         if case.paused_at:
-            raise TransitionNotAllowed(_("resume the case before resolving it"),
-                                       field="paused_at")
+            raise TransitionNotAllowed(_("resume the case before resolving it"), field="paused_at")
         case.outcome = outcome
         case.resolved_at = at or timezone.now()
         case.verified_at = None
         case.rating = ""
-        return {"outcome": outcome, "_fields": ["outcome", "resolved_at", "verified_at",
-                                                "rating"]}
-    return _simple("resolve", EventKind.RESOLVE, case_id, actor, version=version,
-                   reason=reason, at=at, data=result)
+        return {"outcome": outcome, "_fields": ["outcome", "resolved_at", "verified_at", "rating"]}
+
+    return _simple(
+        "resolve",
+        EventKind.RESOLVE,
+        case_id,
+        actor,
+        version=version,
+        reason=reason,
+        at=at,
+        data=result,
+    )
 
 
-def return_case(case_id: int, *, actor, reason: str, version: int | None = None,
-                at=None) -> Case:
+def return_case(case_id: int, *, actor, reason: str, version: int | None = None, at=None) -> Case:
     """The unit hands the case back to dispatch: it is not theirs."""
     with transaction.atomic():
         case, t = _transition(case_id, "return", actor, version=version, reason=reason)
         now = at or timezone.now()
         case.assignments.filter(role=AssignmentRole.LEAD, ended_at__isnull=True).update(
-            ended_at=now)
+            ended_at=now
+        )
         from_status, old = case.status, case.owner_unit
         case.status = t.to
-        center = routing.center_for(case.area_code, case.escalation_level or Level.DISTRICT) \
-            or routing.center_for(case.area_code, Level.DISTRICT)
+        center = routing.center_for(
+            case.area_code, case.escalation_level or Level.DISTRICT
+        ) or routing.center_for(case.area_code, Level.DISTRICT)
         case.owner_unit = center
         _save(case, ["status", "owner_unit"])
-        _record(case, EventKind.RETURN, actor, from_status, case.status, reason,
-                {"from_unit": old.code if old else None,
-                 "to_unit": center.code if center else None}, at=now)
+        _record(
+            case,
+            EventKind.RETURN,
+            actor,
+            from_status,
+            case.status,
+            reason,
+            {"from_unit": old.code if old else None, "to_unit": center.code if center else None},
+            at=now,
+        )
         if center:
             _notify_unit(center, case, _("Case %(number)s was returned: %(title)s"), at=at)
         return case
 
 
-def transfer_case(case_id: int, *, actor, unit: Unit | str | int, reason: str,
-                  version: int | None = None, at=None) -> Case:
+def transfer_case(
+    case_id: int, *, actor, unit: Unit | str | int, reason: str, version: int | None = None, at=None
+) -> Case:
     with transaction.atomic():
         case, t = _transition(case_id, "transfer", actor, version=version, reason=reason)
         new = _unit(unit)
@@ -892,31 +1184,44 @@ def transfer_case(case_id: int, *, actor, unit: Unit | str | int, reason: str,
             raise CaseInputError({"unit": _("the case is already with %s") % new.name})
         now = at or timezone.now()
         case.assignments.filter(role=AssignmentRole.LEAD, ended_at__isnull=True).update(
-            ended_at=now)
-        Assignment.objects.create(case=case, unit=new, role=AssignmentRole.LEAD,
-                                  assigned_at=now, assigned_by=actor)
+            ended_at=now
+        )
+        Assignment.objects.create(
+            case=case, unit=new, role=AssignmentRole.LEAD, assigned_at=now, assigned_by=actor
+        )
         from_status, old = case.status, case.owner_unit
         case.owner_unit, case.status = new, t.to
         _save(case, ["owner_unit", "status"])
-        _record(case, EventKind.TRANSFER, actor, from_status, case.status, reason,
-                {"from_unit": old.code if old else None, "to_unit": new.code}, at=now)
+        _record(
+            case,
+            EventKind.TRANSFER,
+            actor,
+            from_status,
+            case.status,
+            reason,
+            {"from_unit": old.code if old else None, "to_unit": new.code},
+            at=now,
+        )
         _notify_unit(new, case, _("Case %(number)s transferred to your unit: %(title)s"), at=at)
         return case
 
 
-def escalate_case(case_id: int, *, actor, reason: str, version: int | None = None,
-                  at=None) -> Case:
+def escalate_case(case_id: int, *, actor, reason: str, version: int | None = None, at=None) -> Case:
     """One level up: grid → community → street → district (矛盾不上交 until it must)."""
     with transaction.atomic():
         case, t = _transition(case_id, "escalate", actor, version=version, reason=reason)
         current = case.escalation_level or Level.GRID
         up = routing.LEVEL_UP.get(current)
         while up is not None and len(case.area_code) < {
-                Level.COMMUNITY: 12, Level.STREET: 9, Level.DISTRICT: 6}.get(up, 0):
+            Level.COMMUNITY: 12,
+            Level.STREET: 9,
+            Level.DISTRICT: 6,
+        }.get(up, 0):
             up = routing.LEVEL_UP.get(up)
         if up is None:
-            raise TransitionNotAllowed(_("the case is already at the district center"),
-                                       field="escalation_level")
+            raise TransitionNotAllowed(
+                _("the case is already at the district center"), field="escalation_level"
+            )
         center = routing.center_for(case.area_code, up)
         if center is None:
             raise CaseInputError({"unit": _("no center at %s level for this case") % up})
@@ -926,42 +1231,75 @@ def escalate_case(case_id: int, *, actor, reason: str, version: int | None = Non
         case.status, case.owner_unit, case.escalation_level = t.to, center, up
         case.escalations += 1
         _save(case, ["status", "owner_unit", "escalation_level", "escalations"])
-        _record(case, EventKind.ESCALATE, actor, from_status, case.status, reason,
-                {"from_level": current, "to_level": up,
-                 "from_unit": old.code if old else None, "to_unit": center.code}, at=now)
+        _record(
+            case,
+            EventKind.ESCALATE,
+            actor,
+            from_status,
+            case.status,
+            reason,
+            {
+                "from_level": current,
+                "to_level": up,
+                "from_unit": old.code if old else None,
+                "to_unit": center.code,
+            },
+            at=now,
+        )
         _notify_unit(center, case, _("Case %(number)s escalated to your center: %(title)s"), at=at)
         return case
 
 
-def supervise_case(case_id: int, *, actor, reason: str, due_at: datetime,
-                   version: int | None = None, at=None) -> Case:
+def supervise_case(
+    case_id: int, *, actor, reason: str, due_at: datetime, version: int | None = None, at=None
+) -> Case:
     """督办: a leader orders the case followed, with its own deadline."""
     now = at or timezone.now()
     if due_at is None or timezone.is_naive(due_at) or due_at <= now:
         raise CaseInputError({"due_at": _("a future time with a time zone")})
     with transaction.atomic():
         case, _t = _transition(case_id, "supervise", actor, version=version, reason=reason)
-        s = Supervision.objects.create(case=case, leader=actor, note=reason, due_at=due_at,
-                                       created_at=now)
+        s = Supervision.objects.create(
+            case=case, leader=actor, note=reason, due_at=due_at, created_at=now
+        )
         _save(case, [])
-        _record(case, EventKind.SUPERVISE, actor, case.status, case.status, reason,
-                {"supervision": s.pk, "due_at": due_at.isoformat()}, at=now)
+        _record(
+            case,
+            EventKind.SUPERVISE,
+            actor,
+            case.status,
+            case.status,
+            reason,
+            {"supervision": s.pk, "due_at": due_at.isoformat()},
+            at=now,
+        )
         if case.owner_unit:
-            _notify_unit(case.owner_unit, case, _("Case %(number)s is under supervision: "
-                                                  "%(title)s"), at=at)
+            _notify_unit(
+                case.owner_unit, case, _("Case %(number)s is under supervision: %(title)s"), at=at
+            )
         return case
 
 
-def request_extension(case_id: int, *, actor, amount: int, reason: str,
-                      version: int | None = None, at=None) -> Case:
+def request_extension(
+    case_id: int, *, actor, amount: int, reason: str, version: int | None = None, at=None
+) -> Case:
     if not isinstance(amount, int) or amount <= 0:
         raise CaseInputError({"amount": _("a positive whole number")})
-    return _simple("request_extension", EventKind.REQUEST_EXTENSION, case_id, actor,
-                   version=version, reason=reason, at=at, data={"amount": amount})
+    return _simple(
+        "request_extension",
+        EventKind.REQUEST_EXTENSION,
+        case_id,
+        actor,
+        version=version,
+        reason=reason,
+        at=at,
+        data={"amount": amount},
+    )
 
 
-def extend_case(case_id: int, *, actor, amount: int, reason: str,
-                version: int | None = None, at=None) -> Case:
+def extend_case(
+    case_id: int, *, actor, amount: int, reason: str, version: int | None = None, at=None
+) -> Case:
     """Approve an extension: the new deadline within the policy's limits."""
     if not isinstance(amount, int) or amount <= 0:
         raise CaseInputError({"amount": _("a positive whole number")})
@@ -969,38 +1307,60 @@ def extend_case(case_id: int, *, actor, amount: int, reason: str,
         case, _t = _transition(case_id, "extend", actor, version=version, reason=reason)
         current = _recompute_deadline(case)
         if current is None:
-            raise TransitionNotAllowed(_("this case has no deadline to extend"),
-                                       field="deadline")
+            raise TransitionNotAllowed(_("this case has no deadline to extend"), field="deadline")
         try:
             new = extend_deadline(current, amount, extensions_so_far=len(case.extensions))
         except DeadlineError as exc:
             raise CaseInputError({"amount": str(exc)}) from exc
         now = at or timezone.now()
-        case.extensions = [*case.extensions, {"amount": amount, "at": now.isoformat(),
-                                              "by": actor.pk, "reason": reason}]
+        case.extensions = [
+            *case.extensions,
+            {"amount": amount, "at": now.isoformat(), "by": actor.pk, "reason": reason},
+        ]
         old_due = case.due_at
         _apply_deadline(case, new, now=now)
         _save(case, ["extensions", "due_at", "warn_at", "calendar_known", "deadline_state"])
-        _record(case, EventKind.EXTEND, actor, case.status, case.status, reason,
-                {"amount": amount, "from_due": old_due.isoformat() if old_due else None,
-                 "to_due": new.due_at.isoformat()}, at=now)
+        _record(
+            case,
+            EventKind.EXTEND,
+            actor,
+            case.status,
+            case.status,
+            reason,
+            {
+                "amount": amount,
+                "from_due": old_due.isoformat() if old_due else None,
+                "to_due": new.due_at.isoformat(),
+            },
+            at=now,
+        )
         return case
 
 
-def pause_case(case_id: int, *, actor, reason: str, version: int | None = None,
-               at=None) -> Case:
+def pause_case(case_id: int, *, actor, reason: str, version: int | None = None, at=None) -> Case:
     """Waiting on the resident: the deadline clock stops until `resume_case`."""
+
     def pausing(case):
         if case.paused_at:
             raise TransitionNotAllowed(_("the case is already paused"), field="paused_at")
         case.paused_at = at or timezone.now()
         return {"_fields": ["paused_at"]}
-    return _simple("pause", EventKind.PAUSE, case_id, actor, version=version, reason=reason,
-                   at=at, data=pausing)
+
+    return _simple(
+        "pause",
+        EventKind.PAUSE,
+        case_id,
+        actor,
+        version=version,
+        reason=reason,
+        at=at,
+        data=pausing,
+    )
 
 
-def resume_case(case_id: int, *, actor, version: int | None = None, reason: str = "",
-                at=None) -> Case:
+def resume_case(
+    case_id: int, *, actor, version: int | None = None, reason: str = "", at=None
+) -> Case:
     with transaction.atomic():
         case, _t = _transition(case_id, "resume", actor, version=version, reason=reason)
         if not case.paused_at:
@@ -1010,16 +1370,28 @@ def resume_case(case_id: int, *, actor, version: int | None = None, reason: str 
         paused_from = case.paused_at
         case.paused_at = None
         _apply_deadline(case, _recompute_deadline(case), now=now)
-        _save(case, ["pauses", "paused_at", "due_at", "warn_at", "calendar_known",
-                     "deadline_state"])
-        _record(case, EventKind.RESUME, actor, case.status, case.status, reason,
-                {"paused_from": paused_from.isoformat(),
-                 "due_at": case.due_at.isoformat() if case.due_at else None}, at=now)
+        _save(
+            case, ["pauses", "paused_at", "due_at", "warn_at", "calendar_known", "deadline_state"]
+        )
+        _record(
+            case,
+            EventKind.RESUME,
+            actor,
+            case.status,
+            case.status,
+            reason,
+            {
+                "paused_from": paused_from.isoformat(),
+                "due_at": case.due_at.isoformat() if case.due_at else None,
+            },
+            at=now,
+        )
         return case
 
 
-def merge_case(case_id: int, *, actor, into: str, reason: str, version: int | None = None,
-               at=None) -> Case:
+def merge_case(
+    case_id: int, *, actor, into: str, reason: str, version: int | None = None, at=None
+) -> Case:
     """The case is the same problem as `into` (a case number); both histories are kept."""
     with transaction.atomic():
         case, t = _transition(case_id, "merge", actor, version=version, reason=reason)
@@ -1033,40 +1405,88 @@ def merge_case(case_id: int, *, actor, into: str, reason: str, version: int | No
         from_status = case.status
         case.status, case.merged_into, case.closed_at = t.to, target, now
         _save(case, ["status", "merged_into", "closed_at"])
-        _record(case, EventKind.MERGE, actor, from_status, case.status, reason,
-                {"into": target.number}, at=now)
+        _record(
+            case,
+            EventKind.MERGE,
+            actor,
+            from_status,
+            case.status,
+            reason,
+            {"into": target.number},
+            at=now,
+        )
         Case.objects.filter(pk=target.pk).update(version=F("version") + 1)
-        _record(target, EventKind.COMMENT, actor, target.status, target.status,
-                _("case %s merged into this one") % case.number, {"merged": case.number},
-                at=now)
+        _record(
+            target,
+            EventKind.COMMENT,
+            actor,
+            target.status,
+            target.status,
+            _("case %s merged into this one") % case.number,
+            {"merged": case.number},
+            at=now,
+        )
         return case
 
 
-def verify_case(case_id: int, *, actor, passed: bool = True, reason: str = "",
-                version: int | None = None, at=None) -> Case:
+def verify_case(
+    case_id: int,
+    *,
+    actor,
+    passed: bool = True,
+    reason: str = "",
+    version: int | None = None,
+    at=None,
+) -> Case:
     """核查: on-site check of the result. A failed check sends the case back to work."""
     if passed:
+
         def verified(case):
             if case.verified_at:
-                raise TransitionNotAllowed(_("the case is already verified"),
-                                           field="verified_at")
+                raise TransitionNotAllowed(_("the case is already verified"), field="verified_at")
             case.verified_at = at or timezone.now()
             return {"passed": True, "_fields": ["verified_at"]}
-        return _simple("verify", EventKind.VERIFY, case_id, actor, version=version,
-                       reason=reason, at=at, data=verified)
+
+        return _simple(
+            "verify",
+            EventKind.VERIFY,
+            case_id,
+            actor,
+            version=version,
+            reason=reason,
+            at=at,
+            data=verified,
+        )
 
     def failed(case):
         case.rework_count += 1
         case.verified_at = None
         case.resolved_at = None
         return {"passed": False, "_fields": ["rework_count", "verified_at", "resolved_at"]}
-    return _simple("verify_failed", EventKind.VERIFY_FAILED, case_id, actor, version=version,
-                   reason=reason, at=at, data=failed)
+
+    return _simple(
+        "verify_failed",
+        EventKind.VERIFY_FAILED,
+        case_id,
+        actor,
+        version=version,
+        reason=reason,
+        at=at,
+        data=failed,
+    )
 
 
-def rate_case(case_id: int, *, actor=None, rating: str, comment: str = "",
-              method: str = FeedbackMethod.ONLINE, public_code: str = "",
-              version: int | None = None, at=None) -> Case:
+def rate_case(
+    case_id: int,
+    *,
+    actor=None,
+    rating: str,
+    comment: str = "",
+    method: str = FeedbackMethod.ONLINE,
+    public_code: str = "",
+    version: int | None = None,
+    at=None,
+) -> Case:
     """The resident's rating (on the public page with their code, or taken by phone/visit).
 
     An unsatisfied rating reopens the case: it is closed only when the resident is satisfied
@@ -1083,89 +1503,145 @@ def rate_case(case_id: int, *, actor=None, rating: str, comment: str = "",
             case = Case.objects.select_for_update().filter(pk=case_id).first()
             if case is None or not check_public_code(case, public_code):
                 raise CaseNotFound(_("no case with that number and code"))
-        case, _t = _transition(case_id, "rate", actor, version=version, reason="",
-                               resident=resident)
+        case, _t = _transition(
+            case_id, "rate", actor, version=version, reason="", resident=resident
+        )
         if case.rating:
             raise TransitionNotAllowed(_("this result is already rated"), field="rating")
         now = at or timezone.now()
-        Feedback.objects.create(case=case, rating=rating, comment=comment, method=method,
-                                recorded_by=None if resident else actor, at=now)
+        Feedback.objects.create(
+            case=case,
+            rating=rating,
+            comment=comment,
+            method=method,
+            recorded_by=None if resident else actor,
+            at=now,
+        )
         case.rating = rating
         _save(case, ["rating"])
-        _record(case, EventKind.RATE, None if resident else actor, case.status, case.status,
-                comment, {"rating": rating, "method": method}, at=now,
-                actor_label=_("resident") if resident else "")
+        _record(
+            case,
+            EventKind.RATE,
+            None if resident else actor,
+            case.status,
+            case.status,
+            comment,
+            {"rating": rating, "method": method},
+            at=now,
+            actor_label=_("resident") if resident else "",
+        )
     if rating == Rating.UNSATISFIED:
-        _reopen(case.pk, actor=None if resident else actor, system=True, at=at,
-                reason=_("the resident is not satisfied: %s") % (comment or "—"))
+        _reopen(
+            case.pk,
+            actor=None if resident else actor,
+            system=True,
+            at=at,
+            reason=_("the resident is not satisfied: %s") % (comment or "—"),
+        )
         case.refresh_from_db()
     return case
 
 
-def record_contact_failed(case_id: int, *, actor, reason: str, method: str = FeedbackMethod.CALL,
-                          version: int | None = None, at=None) -> Case:
+def record_contact_failed(
+    case_id: int,
+    *,
+    actor,
+    reason: str,
+    method: str = FeedbackMethod.CALL,
+    version: int | None = None,
+    at=None,
+) -> Case:
     """回访 failed: the resident could not be reached; recorded so the case can close."""
     if method not in (FeedbackMethod.CALL, FeedbackMethod.VISIT):
         raise CaseInputError({"method": _("call or visit")})
     with transaction.atomic():
-        case, _t = _transition(case_id, "contact_failed", actor, version=version,
-                               reason=reason)
+        case, _t = _transition(case_id, "contact_failed", actor, version=version, reason=reason)
         now = at or timezone.now()
-        Feedback.objects.create(case=case, method=method, contact_failed=True, comment=reason,
-                                recorded_by=actor, at=now)
+        Feedback.objects.create(
+            case=case, method=method, contact_failed=True, comment=reason, recorded_by=actor, at=now
+        )
         _save(case, [])
-        _record(case, EventKind.CONTACT_FAILED, actor, case.status, case.status, reason,
-                {"method": method}, at=now)
+        _record(
+            case,
+            EventKind.CONTACT_FAILED,
+            actor,
+            case.status,
+            case.status,
+            reason,
+            {"method": method},
+            at=now,
+        )
         return case
 
 
-def reopen_case(case_id: int, *, actor, reason: str, version: int | None = None,
-                at=None) -> Case:
+def reopen_case(case_id: int, *, actor, reason: str, version: int | None = None, at=None) -> Case:
     return _reopen(case_id, actor=actor, reason=reason, version=version, at=at)
 
 
-def _reopen(case_id: int, *, actor, reason: str, version=None, at=None,
-            system: bool = False) -> Case:
+def _reopen(
+    case_id: int, *, actor, reason: str, version=None, at=None, system: bool = False
+) -> Case:
     def reopening(case):
         case.reopen_count += 1
         case.verified_at = None
         case.resolved_at = None
         case.closed_at = None
         case.rating = ""
-        return {"_fields": ["reopen_count", "verified_at", "resolved_at", "closed_at",
-                            "rating"]}
-    return _simple("reopen", EventKind.REOPEN, case_id, actor, version=version, reason=reason,
-                   at=at, data=reopening, resident=system)
+        return {"_fields": ["reopen_count", "verified_at", "resolved_at", "closed_at", "rating"]}
+
+    return _simple(
+        "reopen",
+        EventKind.REOPEN,
+        case_id,
+        actor,
+        version=version,
+        reason=reason,
+        at=at,
+        data=reopening,
+        resident=system,
+    )
 
 
-def close_case(case_id: int, *, actor, version: int | None = None, reason: str = "",
-               at=None) -> Case:
+def close_case(
+    case_id: int, *, actor, version: int | None = None, reason: str = "", at=None
+) -> Case:
     """Closing needs verification and a rating (or a recorded failed contact)."""
+
     def closing(case):
         if not case.verified_at:
-            raise TransitionNotAllowed(_("verify the result before closing"),
-                                       field="verified_at")
-        contact_failed = case.feedback.filter(contact_failed=True,
-                                              at__gte=case.resolved_at).exists()
+            raise TransitionNotAllowed(_("verify the result before closing"), field="verified_at")
+        contact_failed = case.feedback.filter(
+            contact_failed=True, at__gte=case.resolved_at
+        ).exists()
         if not case.rating and not contact_failed:
             raise TransitionNotAllowed(
                 _("record the resident's rating (or a failed contact) before closing"),
-                field="rating")
+                field="rating",
+            )
         if case.rating == Rating.UNSATISFIED:
             raise TransitionNotAllowed(_("the resident is not satisfied"), field="rating")
         case.closed_at = at or timezone.now()
         on_time = case.due_at is None or case.closed_at <= case.due_at
         return {"on_time": on_time, "_fields": ["closed_at"]}
-    return _simple("close", EventKind.CLOSE, case_id, actor, version=version, reason=reason,
-                   at=at, data=closing)
+
+    return _simple(
+        "close",
+        EventKind.CLOSE,
+        case_id,
+        actor,
+        version=version,
+        reason=reason,
+        at=at,
+        data=closing,
+    )
 
 
-def comment_case(case_id: int, *, actor, reason: str, version: int | None = None,
-                 at=None) -> Case:
+def comment_case(case_id: int, *, actor, reason: str, version: int | None = None, at=None) -> Case:
     if not reason.strip():
         raise CaseInputError({"reason": _("required")})
-    return _simple("comment", EventKind.COMMENT, case_id, actor, version=version,
-                   reason=reason, at=at)
+    return _simple(
+        "comment", EventKind.COMMENT, case_id, actor, version=version, reason=reason, at=at
+    )
 
 
 def mark_notifications_read(*, user, ids: list[int] | None = None) -> int:
@@ -1174,15 +1650,17 @@ def mark_notifications_read(*, user, ids: list[int] | None = None) -> int:
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return Notification.objects.filter(pk__in=list(qs.values_list("pk", flat=True))).update(
-        read_at=timezone.now())
+        read_at=timezone.now()
+    )
 
 
 # -- personal data ----------------------------------------------------------------------------
 PERSONAL_FIELDS = ("name", "phone", "id_number", "email")
 
 
-def reveal_party(party_id: int, *, actor, reason: str,
-                 fields: tuple[str, ...] = PERSONAL_FIELDS) -> dict[str, str]:
+def reveal_party(
+    party_id: int, *, actor, reason: str, fields: tuple[str, ...] = PERSONAL_FIELDS
+) -> dict[str, str]:
     """Unmask a party's data on purpose, for a role holding the unmask right on the case's
     type (org/policy.py: in its territory, or for a unit working the case); audited."""
     if not reason.strip():
@@ -1195,10 +1673,18 @@ def reveal_party(party_id: int, *, actor, reason: str,
     if not selectors.holds(actor, party.case, policy.UNMASK):
         raise ActionForbidden(_("your role may not see personal data here"), field="actor")
     with transaction.atomic():
-        PersonalDataAccess.objects.create(party=party, user=actor, fields=",".join(fields),
-                                          reason=reason[:200])
-        _record(party.case, EventKind.REVEAL, actor, party.case.status, party.case.status,
-                reason[:200], {"party": party.pk, "fields": list(fields)})
+        PersonalDataAccess.objects.create(
+            party=party, user=actor, fields=",".join(fields), reason=reason[:200]
+        )
+        _record(
+            party.case,
+            EventKind.REVEAL,
+            actor,
+            party.case.status,
+            party.case.status,
+            reason[:200],
+            {"party": party.pk, "fields": list(fields)},
+        )
     return {f: getattr(party, f) for f in fields}
 
 
@@ -1210,42 +1696,82 @@ def sweep_deadlines(now: datetime | None = None) -> dict[str, int]:
     open_statuses = [Status.RECEIVED, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS]
     counts = {"warning": 0, "overdue": 0}
     steps = [
-        (DeadlineState.OVERDUE, "overdue", EventKind.OVERDUE,
-         {"due_at__lt": now}, [DeadlineState.OK, DeadlineState.WARNING]),
-        (DeadlineState.WARNING, "warning", EventKind.DEADLINE_WARNING,
-         {"warn_at__lte": now, "due_at__gte": now}, [DeadlineState.OK]),
+        (
+            DeadlineState.OVERDUE,
+            "overdue",
+            EventKind.OVERDUE,
+            {"due_at__lt": now},
+            [DeadlineState.OK, DeadlineState.WARNING],
+        ),
+        (
+            DeadlineState.WARNING,
+            "warning",
+            EventKind.DEADLINE_WARNING,
+            {"warn_at__lte": now, "due_at__gte": now},
+            [DeadlineState.OK],
+        ),
     ]
     for state, key, kind, when, from_states in steps:
-        ids = list(Case.objects.filter(status__in=open_statuses, deadline_state__in=from_states,
-                                       paused_at__isnull=True, **when)
-                   .values_list("pk", flat=True)[:5000])
+        ids = list(
+            Case.objects.filter(
+                status__in=open_statuses,
+                deadline_state__in=from_states,
+                paused_at__isnull=True,
+                **when,
+            ).values_list("pk", flat=True)[:5000]
+        )
         for pk in ids:
             with transaction.atomic():
                 won = Case.objects.filter(pk=pk, deadline_state__in=from_states).update(
-                    deadline_state=state, version=F("version") + 1)
+                    deadline_state=state, version=F("version") + 1
+                )
                 if not won:
                     continue  # another sweep got there first
                 case = Case.objects.select_related("owner_unit").get(pk=pk)
-                _record(case, kind, None, case.status, case.status, "",
-                        {"due_at": case.due_at.isoformat() if case.due_at else None}, at=now,
-                        actor_label=_("deadline sweep"))
+                _record(
+                    case,
+                    kind,
+                    None,
+                    case.status,
+                    case.status,
+                    "",
+                    {"due_at": case.due_at.isoformat() if case.due_at else None},
+                    at=now,
+                    actor_label=_("deadline sweep"),
+                )
                 if case.owner_unit:
-                    subject = (_("Case %(number)s is overdue: %(title)s") if state ==
-                               DeadlineState.OVERDUE else
-                               _("Case %(number)s is due soon: %(title)s"))
+                    subject = (
+                        _("Case %(number)s is overdue: %(title)s")
+                        if state == DeadlineState.OVERDUE
+                        else _("Case %(number)s is due soon: %(title)s")
+                    )
                     _notify_unit(case.owner_unit, case, subject)
                 counts[key] += 1
     return counts
 
 
 ACTIONS: dict[str, Callable[..., Case]] = {
-    "accept": accept_case, "reject": reject_case, "classify": classify_case,
-    "assign": assign_case, "co_assign": co_assign_case, "start": start_case,
-    "resolve": resolve_case, "return": return_case, "transfer": transfer_case,
-    "escalate": escalate_case, "supervise": supervise_case,
-    "request_extension": request_extension, "extend": extend_case, "pause": pause_case,
-    "resume": resume_case, "merge": merge_case, "verify": verify_case,
+    "accept": accept_case,
+    "reject": reject_case,
+    "classify": classify_case,
+    "assign": assign_case,
+    "co_assign": co_assign_case,
+    "start": start_case,
+    "resolve": resolve_case,
+    "return": return_case,
+    "transfer": transfer_case,
+    "escalate": escalate_case,
+    "supervise": supervise_case,
+    "request_extension": request_extension,
+    "extend": extend_case,
+    "pause": pause_case,
+    "resume": resume_case,
+    "merge": merge_case,
+    "verify": verify_case,
     "verify_failed": lambda case_id, **kw: verify_case(case_id, passed=False, **kw),
-    "rate": rate_case, "contact_failed": record_contact_failed, "reopen": reopen_case,
-    "close": close_case, "comment": comment_case,
+    "rate": rate_case,
+    "contact_failed": record_contact_failed,
+    "reopen": reopen_case,
+    "close": close_case,
+    "comment": comment_case,
 }

@@ -41,6 +41,7 @@ def throttled(scope: str, *, setting: str, keys: Callable | None = None):
     """Throttle a view's POSTs per client address (and per each of `keys(request)`).
 
     `setting` names a (tries, seconds) pair in settings, read at each request."""
+
     def decorate(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
@@ -51,15 +52,24 @@ def throttled(scope: str, *, setting: str, keys: Callable | None = None):
                 # count every key (no short-circuit), so a blocked try still counts for all
                 allowed = [hit(scope, n, limit=limit, window=window) for n in names]
                 if not all(allowed):
-                    response = render(request, "cases/public/throttled.html", {
-                        "message": _("Too many tries. Please wait %(minutes)s minutes and "
-                                     "try again.") % {"minutes": max(1, window // 60)},
-                    }, status=429)
+                    response = render(
+                        request,
+                        "cases/public/throttled.html",
+                        {
+                            "message": _(
+                                "Too many tries. Please wait %(minutes)s minutes and try again."
+                            )
+                            % {"minutes": max(1, window // 60)},
+                        },
+                        status=429,
+                    )
                     response["Retry-After"] = str(window)
                     response["Cache-Control"] = "no-store"
                     return response
             return view(request, *args, **kwargs)
+
         return wrapper
+
     return decorate
 
 

@@ -78,10 +78,17 @@ def _with_places(cases) -> list[Case]:
 def inbox(request):
     boxes = []
     for key, qs in selectors.inbox(request.user).items():
-        boxes.append({"key": key, "label": BOX_LABELS.get(key, key), "count": qs.count(),
-                      "cases": _with_places(qs.order_by("due_at", "-received_at")[:BOX_SIZE])})
-    return render(request, "cases/inbox.html", {
-        "boxes": boxes, **_notification_context(request.user)})
+        boxes.append(
+            {
+                "key": key,
+                "label": BOX_LABELS.get(key, key),
+                "count": qs.count(),
+                "cases": _with_places(qs.order_by("due_at", "-received_at")[:BOX_SIZE]),
+            }
+        )
+    return render(
+        request, "cases/inbox.html", {"boxes": boxes, **_notification_context(request.user)}
+    )
 
 
 def _notification_context(user) -> dict:
@@ -107,8 +114,7 @@ def notifications_read(request):
 # -- the list and its export ------------------------------------------------------------------
 def _filtered(request):
     form = CaseFilterForm(request.GET or None, user=request.user)
-    qs = selectors.visible_cases(request.user).select_related("case_type", "category",
-                                                               "owner_unit")
+    qs = selectors.visible_cases(request.user).select_related("case_type", "category", "owner_unit")
     if form.is_bound and not form.is_valid():
         return form, None
     return form, selectors.filter_cases(qs, form.params() if form.is_bound else {})
@@ -119,16 +125,24 @@ def _filtered(request):
 def case_list(request):
     form, qs = _filtered(request)
     if qs is None:
-        return render(request, "cases/list.html", {"form": form,
-                                                   "errors": error_summary(form)}, status=400)
+        return render(
+            request, "cases/list.html", {"form": form, "errors": error_summary(form)}, status=400
+        )
     page = Paginator(qs.order_by("-received_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+        request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "cases/list.html", {
-        "form": form, "page": page, "cases": _with_places(page.object_list),
-        "query": query.urlencode(),
-    })
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "form": form,
+            "page": page,
+            "cases": _with_places(page.object_list),
+            "query": query.urlencode(),
+        },
+    )
 
 
 @login_required
@@ -136,11 +150,13 @@ def case_list(request):
 def export(request):
     form, qs = _filtered(request)
     if qs is None:
-        return render(request, "cases/list.html", {"form": form,
-                                                   "errors": error_summary(form)}, status=400)
+        return render(
+            request, "cases/list.html", {"form": form, "errors": error_summary(form)}, status=400
+        )
     response = HttpResponse(
         exports.cases_workbook(qs),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     name = f"cases-{timezone.localdate():%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -177,13 +193,23 @@ def _label(choices, value: str) -> str:
         return value
 
 
-def _detail_context(request, case: Case, *, bound: ActionForm | None = None,
-                    reveal_forms: dict | None = None, revealed: dict | None = None) -> dict:
+def _detail_context(
+    request,
+    case: Case,
+    *,
+    bound: ActionForm | None = None,
+    reveal_forms: dict | None = None,
+    revealed: dict | None = None,
+) -> dict:
     user = request.user
     units = working_unit_ids(case)
     actions = available_actions(user, case)
-    forms = [bound if bound is not None and bound.action == a else
-             ActionForm(a, case, working_units=units) for a in actions]
+    forms = [
+        bound
+        if bound is not None and bound.action == a
+        else ActionForm(a, case, working_units=units)
+        for a in actions
+    ]
     if bound is not None and bound.action not in actions:
         forms.insert(0, bound)  # keep the failed form (and its errors) on screen
     events = list(case.events.select_related("actor_unit").order_by("seq"))
@@ -197,30 +223,43 @@ def _detail_context(request, case: Case, *, bound: ActionForm | None = None,
     intake = next((e for e in events if e.kind == EventKind.INTAKE), None)
     intake_data = intake.data if intake else {}
     duplicate_scores = dict((n, s) for n, s in intake_data.get("duplicates", []))
-    duplicates = [(c, duplicate_scores[c.number]) for c in selectors.visible_cases(user).filter(
-        number__in=list(duplicate_scores)).only("number", "title", "status")]
+    duplicates = [
+        (c, duplicate_scores[c.number])
+        for c in selectors.visible_cases(user)
+        .filter(number__in=list(duplicate_scores))
+        .only("number", "title", "status")
+    ]
     places = _with_places([case])[0]
-    grid = Area.objects.filter(code=case.grid_code).values("geometry").first() \
-        if case.grid_code else None
-    map_data = {"lon": case.lon, "lat": case.lat,
-                "grid": grid["geometry"] if grid else None} if case.lon is not None or grid \
+    grid = (
+        Area.objects.filter(code=case.grid_code).values("geometry").first()
+        if case.grid_code
         else None
+    )
+    map_data = (
+        {"lon": case.lon, "lat": case.lat, "grid": grid["geometry"] if grid else None}
+        if case.lon is not None or grid
+        else None
+    )
     reveal_forms = reveal_forms or {}
     parties = list(case.parties.all())
     for p in parties:
         p.reveal_form = reveal_forms.get(p.pk) or RevealForm(prefix=f"reveal{p.pk}")
         p.revealed = (revealed or {}).get(p.pk)
     return {
-        "case": places, "events": events, "parties": parties,
+        "case": places,
+        "events": events,
+        "parties": parties,
         "assignments": case.assignments.select_related("unit").order_by("assigned_at"),
         "supervisions": case.supervisions.order_by("-created_at"),
         "feedback": case.feedback.order_by("-at"),
-        "action_forms": forms, "duplicates": duplicates,
+        "action_forms": forms,
+        "duplicates": duplicates,
         "proposal": intake_data.get("proposal"),
         "map_data": map_data,
         "may_reveal": bool(parties) and selectors.holds(user, case, policy.UNMASK),
-        "close_blocked": case.status == Status.RESOLVED and "close" not in actions and
-        access.can_see_code(user, case.area_code, TRANSITIONS["close"].roles),
+        "close_blocked": case.status == Status.RESOLVED
+        and "close" not in actions
+        and access.can_see_code(user, case.area_code, TRANSITIONS["close"].roles),
     }
 
 
@@ -252,8 +291,11 @@ def act(request, number: str, action: str):
             return redirect("cases:detail", number=case.number)
     case = _case_or_404(request.user, number)  # fresh: someone may have changed it
     context = _detail_context(request, case, bound=form)
-    context["failed"] = {"action": form.label, "errors": error_summary(form),
-                         "conflict": status == 409}
+    context["failed"] = {
+        "action": form.label,
+        "errors": error_summary(form),
+        "conflict": status == 409,
+    }
     return render(request, "cases/detail.html", context, status=status)
 
 
@@ -268,8 +310,11 @@ def reveal(request, number: str, party_id: int):
     status, revealed = 400, None
     if form.is_valid():
         try:
-            revealed = {party_id: services.reveal_party(
-                party_id, actor=request.user, reason=form.cleaned_data["reason"])}
+            revealed = {
+                party_id: services.reveal_party(
+                    party_id, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+            }
             status = 200
         except CaseNotFound as exc:
             raise Http404(exc.message) from exc
@@ -302,21 +347,29 @@ def new(request):
         if form.is_valid():
             try:
                 result = services.intake_case(
-                    actor=request.user, **form.service_kwargs(f"user:{request.user.pk}"))
+                    actor=request.user, **form.service_kwargs(f"user:{request.user.pk}")
+                )
             except CaseError as exc:
                 add_case_error(form, exc)
                 status = exc.status
             else:
-                messages.success(request, _("Case %(number)s received.") % {
-                    "number": result.case.number})
+                messages.success(
+                    request, _("Case %(number)s received.") % {"number": result.case.number}
+                )
                 return redirect("cases:detail", number=result.case.number)
         else:
             status = 400
-    return render(request, "cases/new.html", {
-        "form": form, "errors": error_summary(form) if form.is_bound else [],
-        "outlines": _picker_outlines(request.user),
-        "threshold": settings.PINGAN_TRIAGE_THRESHOLD,
-    }, status=status)
+    return render(
+        request,
+        "cases/new.html",
+        {
+            "form": form,
+            "errors": error_summary(form) if form.is_bound else [],
+            "outlines": _picker_outlines(request.user),
+            "threshold": settings.PINGAN_TRIAGE_THRESHOLD,
+        },
+        status=status,
+    )
 
 
 def _case_type_of(code) -> CaseType | None:
@@ -341,21 +394,34 @@ def propose(request):
             chosen, prefilled = proposal.category.code, True
         else:
             chosen, prefilled = "", False
-    form = IntakeForm(initial={"category": chosen, "category_prefilled": "1" if prefilled
-                               else "", "case_type": case_type})
+    form = IntakeForm(
+        initial={
+            "category": chosen,
+            "category_prefilled": "1" if prefilled else "",
+            "case_type": case_type,
+        }
+    )
     form.limit_categories(case_type)
-    return render(request, "cases/_category_block.html", {
-        "form": form, "proposal": proposal, "prefilled": prefilled,
-        "threshold": settings.PINGAN_TRIAGE_THRESHOLD,
-    })
+    return render(
+        request,
+        "cases/_category_block.html",
+        {
+            "form": form,
+            "proposal": proposal,
+            "prefilled": prefilled,
+            "threshold": settings.PINGAN_TRIAGE_THRESHOLD,
+        },
+    )
 
 
 @login_required
 @require_GET
 def locate(request):
     """Which grid a point falls in (an htmx fragment, or JSON when asked for it)."""
-    want_json = "application/json" in request.headers.get("Accept", "") or \
-        request.GET.get("format") == "json"
+    want_json = (
+        "application/json" in request.headers.get("Accept", "")
+        or request.GET.get("format") == "json"
+    )
     try:
         lon, lat = float(request.GET["lon"]), float(request.GET["lat"])
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
@@ -368,15 +434,18 @@ def locate(request):
     code = get_locator().locate(lon, lat)
     info: dict = {"lon": lon, "lat": lat, "inside": bool(code)}
     if code:
-        names = dict(Area.objects.filter(code__in=[code[:9], code[:12], code]).values_list(
-            "code", "name"))
-        info.update(grid={"code": code, "name": names.get(code, "")},
-                    community={"code": code[:12], "name": names.get(code[:12], "")},
-                    street={"code": code[:9], "name": names.get(code[:9], "")})
+        names = dict(
+            Area.objects.filter(code__in=[code[:9], code[:12], code]).values_list("code", "name")
+        )
+        info.update(
+            grid={"code": code, "name": names.get(code, "")},
+            community={"code": code[:12], "name": names.get(code[:12], "")},
+            street={"code": code[:9], "name": names.get(code[:9], "")},
+        )
     area = code or settings.PINGAN_DISTRICT_CODE
     info["in_your_territory"] = request.user.is_superuser or access.can_see_code(
-        request.user, area, INTAKE_ROLES)
+        request.user, area, INTAKE_ROLES
+    )
     if want_json:
         return JsonResponse(info, json_dumps_params={"ensure_ascii": False})
     return render(request, "cases/_locate.html", {"info": info})
-

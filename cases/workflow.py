@@ -43,30 +43,52 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("assign", frozenset({S.ACCEPTED}), S.ASSIGNED, DISPATCH),
         Transition("co_assign", WORKING, None, DISPATCH),
         Transition("start", frozenset({S.ASSIGNED}), S.IN_PROGRESS, HANDLE, own_unit=True),
-        Transition("resolve", frozenset({S.IN_PROGRESS}), S.RESOLVED, HANDLE, own_unit=True,
-                   needs_reason=True),
+        Transition(
+            "resolve",
+            frozenset({S.IN_PROGRESS}),
+            S.RESOLVED,
+            HANDLE,
+            own_unit=True,
+            needs_reason=True,
+        ),
         Transition("return", WORKING, S.ACCEPTED, HANDLE, own_unit=True, needs_reason=True),
         Transition("transfer", WORKING, S.ASSIGNED, DISPATCH, needs_reason=True),
-        Transition("escalate", frozenset({S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS}), S.ACCEPTED,
-                   DISPATCH | HANDLE, own_unit=True, needs_reason=True),
+        Transition(
+            "escalate",
+            frozenset({S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS}),
+            S.ACCEPTED,
+            DISPATCH | HANDLE,
+            own_unit=True,
+            needs_reason=True,
+        ),
         Transition("supervise", OPEN, None, frozenset({R.LEADER}), needs_reason=True),
-        Transition("request_extension", WORKING, None, HANDLE, own_unit=True,
-                   needs_reason=True),
-        Transition("extend", WORKING, None, frozenset({R.LEADER, R.PETITION_OFFICER}),
-                   needs_reason=True),
-        Transition("pause", frozenset({S.IN_PROGRESS}), None, HANDLE, own_unit=True,
-                   needs_reason=True),
+        Transition("request_extension", WORKING, None, HANDLE, own_unit=True, needs_reason=True),
+        Transition(
+            "extend", WORKING, None, frozenset({R.LEADER, R.PETITION_OFFICER}), needs_reason=True
+        ),
+        Transition(
+            "pause", frozenset({S.IN_PROGRESS}), None, HANDLE, own_unit=True, needs_reason=True
+        ),
         Transition("resume", frozenset({S.IN_PROGRESS}), None, HANDLE, own_unit=True),
         Transition("merge", OPEN - {S.RESOLVED}, S.MERGED, DISPATCH, needs_reason=True),
         Transition("verify", frozenset({S.RESOLVED}), None, VERIFY, not_resolver=True),
-        Transition("verify_failed", frozenset({S.RESOLVED}), S.IN_PROGRESS, VERIFY,
-                   needs_reason=True, not_resolver=True),
-        Transition("rate", frozenset({S.RESOLVED}), None, INTAKE | HANDLE | {R.RESIDENT},
-                   not_resolver=True),
-        Transition("contact_failed", frozenset({S.RESOLVED}), None, INTAKE | HANDLE,
-                   not_resolver=True),
-        Transition("reopen", frozenset({S.RESOLVED, S.CLOSED}), S.IN_PROGRESS, DISPATCH,
-                   needs_reason=True),
+        Transition(
+            "verify_failed",
+            frozenset({S.RESOLVED}),
+            S.IN_PROGRESS,
+            VERIFY,
+            needs_reason=True,
+            not_resolver=True,
+        ),
+        Transition(
+            "rate", frozenset({S.RESOLVED}), None, INTAKE | HANDLE | {R.RESIDENT}, not_resolver=True
+        ),
+        Transition(
+            "contact_failed", frozenset({S.RESOLVED}), None, INTAKE | HANDLE, not_resolver=True
+        ),
+        Transition(
+            "reopen", frozenset({S.RESOLVED, S.CLOSED}), S.IN_PROGRESS, DISPATCH, needs_reason=True
+        ),
         Transition("close", frozenset({S.RESOLVED}), S.CLOSED, INTAKE),
         Transition("comment", OPEN, None, INTAKE | HANDLE | VERIFY),
     ]

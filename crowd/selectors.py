@@ -44,7 +44,9 @@ def get_venue(user, key: str | int, roles=READ_ROLES) -> Venue:
     """A venue by code or id inside the user's territory, else CrowdNotFound."""
     qs = visible_venues(user, roles)
     key = str(key)
-    numeric = key.isascii() and key.isdigit() and len(key) < 19  # int() would read '²' or Arabic-Indic digits
+    numeric = (
+        key.isascii() and key.isdigit() and len(key) < 19
+    )  # int() would read '²' or Arabic-Indic digits
     venue = qs.filter(Q(code=key) | Q(pk=int(key)) if numeric else Q(code=key)).first()
     if venue is None:
         raise CrowdNotFound()

@@ -411,12 +411,28 @@ def live_updates(venue_id: int) -> dict[int, dict]:
 
 def _state_values(u: ZoneUpdate) -> tuple:
     """A zone's update as a ZoneState row, in `_STATE_COLUMNS` order."""
-    return (int(u.key), selectors.epoch_to_datetime(u.t), u.occupancy, u.std, u.density,
-            u.level, u.net_rate, u.forecast_min)
+    return (
+        int(u.key),
+        selectors.epoch_to_datetime(u.t),
+        u.occupancy,
+        u.std,
+        u.density,
+        u.level,
+        u.net_rate,
+        u.forecast_min,
+    )
 
 
-_STATE_COLUMNS = ("zone_id", "ts", "occupancy", "occupancy_std", "density", "level",
-                  "net_rate", "forecast_min")
+_STATE_COLUMNS = (
+    "zone_id",
+    "ts",
+    "occupancy",
+    "occupancy_std",
+    "density",
+    "level",
+    "net_rate",
+    "forecast_min",
+)
 
 
 def _update_data(u: ZoneUpdate) -> dict:

@@ -12,16 +12,42 @@ class IndicatorForm(forms.ModelForm):
 
     class Meta:
         model = Indicator
-        fields = ["score_list", "name", "measure", "case_type", "category", "channel",
-                  "direction", "target", "weight", "band_a", "band_b", "band_c", "order",
-                  "is_active"]
+        fields = [
+            "score_list",
+            "name",
+            "measure",
+            "case_type",
+            "category",
+            "channel",
+            "direction",
+            "target",
+            "weight",
+            "band_a",
+            "band_b",
+            "band_c",
+            "order",
+            "is_active",
+        ]
 
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
     form = IndicatorForm
-    list_display = ["name", "score_list", "measure", "case_type", "category", "channel",
-                    "direction", "target", "weight", "band_a", "band_b", "band_c", "is_active"]
+    list_display = [
+        "name",
+        "score_list",
+        "measure",
+        "case_type",
+        "category",
+        "channel",
+        "direction",
+        "target",
+        "weight",
+        "band_a",
+        "band_b",
+        "band_c",
+        "is_active",
+    ]
     list_filter = ["score_list", "is_active"]
     list_editable = ["target", "weight", "is_active"]
     ordering = ["score_list", "order"]

@@ -132,8 +132,9 @@ def counts_many(slices: list[Slice]) -> list[Counts]:
     """Totals for several periods of the same area and filters (this period, a year before,
     the one before). Where every part comes from the facts of a small area, one pass."""
     plans = [_plan(s, None) for s in slices]
-    one_pass = (len(slices[0].area) >= ONE_PASS_LEVEL
-                and all(src is None for plan in plans for src, _a, _b in plan))
+    one_pass = len(slices[0].area) >= ONE_PASS_LEVEL and all(
+        src is None for plan in plans for src, _a, _b in plan
+    )
     if not one_pass:
         return [counts(s) for s in slices]
 
@@ -150,10 +151,13 @@ def counts_many(slices: list[Slice]) -> list[Counts]:
             every |= within(anchor, plan)
         for m in MEASURES.values():
             aggregates[f"p{i}_{m.code}"] = Count("pk", filter=within(m.anchor, plan) & m.q())
-    row = (CaseFact.objects.using(slices[0].using).filter(slices[0].q_facts()).filter(every)
-           .aggregate(**aggregates))
-    return [{c: int(row[f"p{i}_{c}"] or 0) for c in MEASURE_COLUMNS}
-            for i in range(len(slices))]
+    row = (
+        CaseFact.objects.using(slices[0].using)
+        .filter(slices[0].q_facts())
+        .filter(every)
+        .aggregate(**aggregates)
+    )
+    return [{c: int(row[f"p{i}_{c}"] or 0) for c in MEASURE_COLUMNS} for i in range(len(slices))]
 
 
 def _rollup_source(grain: str, need_detail: bool, level: int, by: str | None):
@@ -170,8 +174,9 @@ def _rollup_source(grain: str, need_detail: bool, level: int, by: str | None):
 
 def _from_rollups(out, s: Slice, source, a: date, b: date, level: int, by: str | None):
     grain, detail = source
-    qs = Rollup.objects.using(s.using).filter(grain=grain, detail=detail, level=level,
-                                              bucket__gte=a, bucket__lt=b)
+    qs = Rollup.objects.using(s.using).filter(
+        grain=grain, detail=detail, level=level, bucket__gte=a, bucket__lt=b
+    )
     qs = qs.filter(inside(s.area)) if by == "child" else qs.filter(area_code=s.area)
     if s.case_types:
         qs = qs.filter(case_type_id__in=s.case_types)
@@ -179,8 +184,15 @@ def _from_rollups(out, s: Slice, source, a: date, b: date, level: int, by: str |
         qs = qs.filter(category_id__in=s.categories)
     if s.channel:
         qs = qs.filter(channel=s.channel)
-    key = {None: None, "case_type": "case_type_id", "category": "category_id",
-           "channel": "channel", "child": "area_code", "month": "month", "day": "bucket"}[by]
+    key = {
+        None: None,
+        "case_type": "case_type_id",
+        "category": "category_id",
+        "channel": "channel",
+        "child": "area_code",
+        "month": "month",
+        "day": "bucket",
+    }[by]
     if by == "month":
         qs = qs.annotate(month=TruncMonth("bucket") if grain == DAY else F("bucket"))
     sums = {f"n_{c}": Sum(c) for c in MEASURE_COLUMNS}
@@ -200,20 +212,21 @@ def _from_facts(out, s: Slice, a: date, b: date, by: str | None):
     base = CaseFact.objects.using(s.using).filter(s.q_facts())
     if by == "child":  # cases filed at this area itself belong to no child
         base = base.alias(code_length=Length("area_code")).filter(
-            code_length__gte=CHILD_LENGTH[len(s.area)])
+            code_length__gte=CHILD_LENGTH[len(s.area)]
+        )
 
     def within(anchor):
         return Q(**{f"{anchor}__gte": a, f"{anchor}__lt": b})
 
     if len(s.area) >= ONE_PASS_LEVEL and by not in ("month", "day"):
         qs = base.filter(within(ANCHORS[0]) | within(ANCHORS[1]) | within(ANCHORS[2]))
-        aggregates = {f"n_{m.code}": Count("pk", filter=within(m.anchor) & m.q())
-                      for m in MEASURES.values()}
+        aggregates = {
+            f"n_{m.code}": Count("pk", filter=within(m.anchor) & m.q()) for m in MEASURES.values()
+        }
         _collect(out, qs, aggregates, by, ANCHORS[0], len(s.area))
         return
     for anchor in ANCHORS:
-        aggregates = {f"n_{m.code}": Count("pk", filter=m.q())
-                      for m in MEASURES_BY_ANCHOR[anchor]}
+        aggregates = {f"n_{m.code}": Count("pk", filter=m.q()) for m in MEASURES_BY_ANCHOR[anchor]}
         _collect(out, base.filter(within(anchor)), aggregates, by, anchor, len(s.area))
 
 
@@ -271,6 +284,9 @@ def facts_only(s: Slice, by: str | None = None) -> dict:
 def drill(s: Slice, measure: str):
     """The fact rows behind one base count: exactly the cases it counts."""
     m = MEASURES[measure]
-    return (CaseFact.objects.using(s.using).filter(s.q_facts())
-            .filter(**{f"{m.anchor}__gte": s.start, f"{m.anchor}__lt": s.end})
-            .filter(m.q()))
+    return (
+        CaseFact.objects.using(s.using)
+        .filter(s.q_facts())
+        .filter(**{f"{m.anchor}__gte": s.start, f"{m.anchor}__lt": s.end})
+        .filter(m.q())
+    )

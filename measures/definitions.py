@@ -47,48 +47,104 @@ def _q_closed() -> Q:
     return Q(state=FactState.CLOSED)
 
 
-MEASURES: dict[str, Measure] = {m.code: m for m in [
-    Measure("received", _("Received"), RECEIVED_ON,
-            lambda f: True, lambda: Q(),
-            _("Cases received in the period (every channel, rejected ones included).")),
-    Measure("due", _("Due (应结案)"), DUE_ON,
-            lambda f: True, lambda: Q(),
-            _("Cases whose deadline falls in the period, or that were closed in it before "
-              "their deadline. Rejected and merged cases are never due.")),
-    Measure("closed", _("Closed (结案)"), DUE_ON,
-            _closed, _q_closed,
-            _("Of the due cases, those closed (as of now).")),
-    Measure("on_time", _("Closed on time"), DUE_ON,
-            lambda f: _closed(f) and f.on_time, lambda: _q_closed() & Q(on_time=True),
-            _("Of the due cases, those closed on or before their deadline.")),
-    Measure("extended", _("Extended"), DUE_ON,
-            lambda f: f.extensions > 0, lambda: Q(extensions__gt=0),
-            _("Of the due cases, those whose deadline was extended at least once.")),
-    Measure("reworked", _("Reworked"), DUE_ON,
-            lambda f: _closed(f) and f.reworks > 0, lambda: _q_closed() & Q(reworks__gt=0),
-            _("Of the closed cases, those sent back at least once after a failed "
-              "verification.")),
-    Measure("first_time", _("Resolved the first time"), DUE_ON,
+MEASURES: dict[str, Measure] = {
+    m.code: m
+    for m in [
+        Measure(
+            "received",
+            _("Received"),
+            RECEIVED_ON,
+            lambda f: True,
+            lambda: Q(),
+            _("Cases received in the period (every channel, rejected ones included)."),
+        ),
+        Measure(
+            "due",
+            _("Due (应结案)"),
+            DUE_ON,
+            lambda f: True,
+            lambda: Q(),
+            _(
+                "Cases whose deadline falls in the period, or that were closed in it before "
+                "their deadline. Rejected and merged cases are never due."
+            ),
+        ),
+        Measure(
+            "closed",
+            _("Closed (结案)"),
+            DUE_ON,
+            _closed,
+            _q_closed,
+            _("Of the due cases, those closed (as of now)."),
+        ),
+        Measure(
+            "on_time",
+            _("Closed on time"),
+            DUE_ON,
+            lambda f: _closed(f) and f.on_time,
+            lambda: _q_closed() & Q(on_time=True),
+            _("Of the due cases, those closed on or before their deadline."),
+        ),
+        Measure(
+            "extended",
+            _("Extended"),
+            DUE_ON,
+            lambda f: f.extensions > 0,
+            lambda: Q(extensions__gt=0),
+            _("Of the due cases, those whose deadline was extended at least once."),
+        ),
+        Measure(
+            "reworked",
+            _("Reworked"),
+            DUE_ON,
+            lambda f: _closed(f) and f.reworks > 0,
+            lambda: _q_closed() & Q(reworks__gt=0),
+            _("Of the closed cases, those sent back at least once after a failed verification."),
+        ),
+        Measure(
+            "first_time",
+            _("Resolved the first time"),
+            DUE_ON,
             lambda f: _closed(f) and f.reopens == 0 and f.escalations == 0,
             lambda: _q_closed() & Q(reopens=0, escalations=0),
-            _("Of the closed cases, those never reopened and never escalated.")),
-    Measure("dispute_closed", _("Disputes closed"), DUE_ON,
+            _("Of the closed cases, those never reopened and never escalated."),
+        ),
+        Measure(
+            "dispute_closed",
+            _("Disputes closed"),
+            DUE_ON,
             lambda f: _closed(f) and f.case_type_id == dispute_type_id(),
             lambda: _q_closed() & Q(case_type_id=dispute_type_id()),
-            _("Of the closed cases, the disputes (矛盾纠纷).")),
-    Measure("dispute_resolved", _("Disputes resolved (化解)"), DUE_ON,
-            lambda f: _closed(f) and f.case_type_id == dispute_type_id()
-            and f.outcome == Outcome.RESOLVED,
+            _("Of the closed cases, the disputes (矛盾纠纷)."),
+        ),
+        Measure(
+            "dispute_resolved",
+            _("Disputes resolved (化解)"),
+            DUE_ON,
+            lambda f: (
+                _closed(f) and f.case_type_id == dispute_type_id() and f.outcome == Outcome.RESOLVED
+            ),
             lambda: _q_closed() & Q(case_type_id=dispute_type_id(), outcome=Outcome.RESOLVED),
-            _("Of the closed disputes, those closed with the outcome “resolved”.")),
-    Measure("rated", _("Rated"), RATED_ON,
-            lambda f: bool(f.rating), lambda: ~Q(rating=""),
-            _("Cases whose latest rating by the resident was given in the period.")),
-    Measure("satisfied", _("Satisfied"), RATED_ON,
-            lambda f: f.rating in SATISFIED_RATINGS, lambda: Q(rating__in=SATISFIED_RATINGS),
-            _("Of the rated cases, those whose latest rating is satisfied or basically "
-              "satisfied.")),
-]}
+            _("Of the closed disputes, those closed with the outcome “resolved”."),
+        ),
+        Measure(
+            "rated",
+            _("Rated"),
+            RATED_ON,
+            lambda f: bool(f.rating),
+            lambda: ~Q(rating=""),
+            _("Cases whose latest rating by the resident was given in the period."),
+        ),
+        Measure(
+            "satisfied",
+            _("Satisfied"),
+            RATED_ON,
+            lambda f: f.rating in SATISFIED_RATINGS,
+            lambda: Q(rating__in=SATISFIED_RATINGS),
+            _("Of the rated cases, those whose latest rating is satisfied or basically satisfied."),
+        ),
+    ]
+}
 
 
 @dataclass(frozen=True)
@@ -124,46 +180,117 @@ class Figure:
         return 100.0 * self.numerator / self.denominator
 
 
-KPIS: dict[str, Kpi] = {k.code: k for k in [
-    Kpi("received", _("Received"), "received", None, _("received"),
-        MEASURES["received"].definition),
-    Kpi("due", _("Due (应结案数)"), "due", None, _("due"), MEASURES["due"].definition),
-    Kpi("closed", _("Closed (结案数)"), "closed", None, _("closed"),
-        MEASURES["closed"].definition),
-    Kpi("closure_rate", _("Closure rate (结案率)"), "closed", "due", _("closed ÷ due"),
-        _("Closure rate = closed ÷ due, as in the 数字城管 bulletins (911 ÷ 972 = 93.72%).")),
-    Kpi("on_time_rate", _("On-time rate (按期结案率)"), "on_time", "due",
-        _("closed on time ÷ due"),
-        _("On-time rate = cases closed on or before their deadline ÷ due (737 ÷ 972 = "
-          "75.82%).")),
-    Kpi("rework_rate", _("Rework rate (返工率)"), "reworked", "closed", _("reworked ÷ closed"),
-        _("Rework rate = closed cases sent back after a failed verification ÷ closed."),
-        higher_is_better=False),
-    Kpi("extension_rate", _("Extension rate (延期率)"), "extended", "due",
-        _("extended ÷ due"), _("Extension rate = due cases extended at least once ÷ due."),
-        higher_is_better=False),
-    Kpi("resolution_rate", _("Resolution rate (化解率)"), "dispute_resolved", "dispute_closed",
-        _("disputes resolved ÷ disputes closed"),
-        _("Resolution rate (disputes) = disputes closed with the outcome “resolved” ÷ "
-          "disputes closed.")),
-    Kpi("first_time_rate", _("One-time resolution rate (一次性化解率)"), "first_time", "closed",
-        _("closed never reopened nor escalated ÷ closed"),
-        _("One-time resolution rate = closed cases never reopened nor escalated ÷ closed.")),
-    Kpi("satisfaction", _("Satisfaction (满意率)"), "satisfied", "rated",
-        _("(satisfied + basically satisfied) ÷ rated"),
-        _("Satisfaction = cases whose latest rating is satisfied or basically satisfied ÷ "
-          "cases rated in the period.")),
-]}
+KPIS: dict[str, Kpi] = {
+    k.code: k
+    for k in [
+        Kpi(
+            "received",
+            _("Received"),
+            "received",
+            None,
+            _("received"),
+            MEASURES["received"].definition,
+        ),
+        Kpi("due", _("Due (应结案数)"), "due", None, _("due"), MEASURES["due"].definition),
+        Kpi(
+            "closed",
+            _("Closed (结案数)"),
+            "closed",
+            None,
+            _("closed"),
+            MEASURES["closed"].definition,
+        ),
+        Kpi(
+            "closure_rate",
+            _("Closure rate (结案率)"),
+            "closed",
+            "due",
+            _("closed ÷ due"),
+            _("Closure rate = closed ÷ due, as in the 数字城管 bulletins (911 ÷ 972 = 93.72%)."),
+        ),
+        Kpi(
+            "on_time_rate",
+            _("On-time rate (按期结案率)"),
+            "on_time",
+            "due",
+            _("closed on time ÷ due"),
+            _(
+                "On-time rate = cases closed on or before their deadline ÷ due (737 ÷ 972 = "
+                "75.82%)."
+            ),
+        ),
+        Kpi(
+            "rework_rate",
+            _("Rework rate (返工率)"),
+            "reworked",
+            "closed",
+            _("reworked ÷ closed"),
+            _("Rework rate = closed cases sent back after a failed verification ÷ closed."),
+            higher_is_better=False,
+        ),
+        Kpi(
+            "extension_rate",
+            _("Extension rate (延期率)"),
+            "extended",
+            "due",
+            _("extended ÷ due"),
+            _("Extension rate = due cases extended at least once ÷ due."),
+            higher_is_better=False,
+        ),
+        Kpi(
+            "resolution_rate",
+            _("Resolution rate (化解率)"),
+            "dispute_resolved",
+            "dispute_closed",
+            _("disputes resolved ÷ disputes closed"),
+            _(
+                "Resolution rate (disputes) = disputes closed with the outcome “resolved” ÷ "
+                "disputes closed."
+            ),
+        ),
+        Kpi(
+            "first_time_rate",
+            _("One-time resolution rate (一次性化解率)"),
+            "first_time",
+            "closed",
+            _("closed never reopened nor escalated ÷ closed"),
+            _("One-time resolution rate = closed cases never reopened nor escalated ÷ closed."),
+        ),
+        Kpi(
+            "satisfaction",
+            _("Satisfaction (满意率)"),
+            "satisfied",
+            "rated",
+            _("(satisfied + basically satisfied) ÷ rated"),
+            _(
+                "Satisfaction = cases whose latest rating is satisfied or basically satisfied ÷ "
+                "cases rated in the period."
+            ),
+        ),
+    ]
+}
 
 # The order of the dashboard's cards.
-CARD_KPIS = ["received", "due", "closure_rate", "on_time_rate", "satisfaction",
-             "resolution_rate", "first_time_rate", "rework_rate", "extension_rate"]
+CARD_KPIS = [
+    "received",
+    "due",
+    "closure_rate",
+    "on_time_rate",
+    "satisfaction",
+    "resolution_rate",
+    "first_time_rate",
+    "rework_rate",
+    "extension_rate",
+]
 
 
 def figure(kpi: Kpi | str, counts: dict[str, int]) -> Figure:
     kpi = KPIS[kpi] if isinstance(kpi, str) else kpi
-    return Figure(kpi, counts.get(kpi.numerator, 0),
-                  counts.get(kpi.denominator, 0) if kpi.denominator else None)
+    return Figure(
+        kpi,
+        counts.get(kpi.numerator, 0),
+        counts.get(kpi.denominator, 0) if kpi.denominator else None,
+    )
 
 
 def change(now: float | None, before: float | None) -> float | None:
@@ -181,8 +308,9 @@ BACKLOG_BANDS = [
     ("old", _("> 5 years (积案)"), timedelta(days=5 * 365), None),
 ]
 OVERDUE_DEFINITION = _("Overdue now = open cases whose deadline has passed.")
-BACKLOG_DEFINITION = _("Backlog = open cases by age since they were received; older than "
-                       "five years is 积案.")
+BACKLOG_DEFINITION = _(
+    "Backlog = open cases by age since they were received; older than five years is 积案."
+)
 
 
 def q_open() -> Q:

@@ -65,8 +65,9 @@ def new_fact(case_id: int) -> CaseFact:
     return Fact(case_id).model()
 
 
-def apply_event(fact: CaseFact, kind: str, at: datetime, to_status: str, data: dict,
-                seq: int) -> None:
+def apply_event(
+    fact: CaseFact, kind: str, at: datetime, to_status: str, data: dict, seq: int
+) -> None:
     """Fold one event into the fact (the dimensions are set afterwards by `finish`)."""
     if kind == EventKind.INTAKE:
         fact.received_at = at
@@ -95,8 +96,16 @@ def apply_event(fact: CaseFact, kind: str, at: datetime, to_status: str, data: d
     fact.last_seq = max(fact.last_seq, seq)
 
 
-def finish(fact: CaseFact, *, area_code: str, case_type_id: int, category_id: int | None,
-           channel: str, due_at: datetime | None, received_at: datetime | None = None) -> None:
+def finish(
+    fact: CaseFact,
+    *,
+    area_code: str,
+    case_type_id: int,
+    category_id: int | None,
+    channel: str,
+    due_at: datetime | None,
+    received_at: datetime | None = None,
+) -> None:
     """Set the dimensions and deadline from the case row, then the days the measures use."""
     fact.area_code = area_code
     fact.case_type_id = case_type_id
@@ -117,8 +126,11 @@ def due_day(fact: CaseFact) -> date | None:
     none for a rejected or merged case, or an open case without a deadline."""
     if fact.state in (FactState.REJECTED, FactState.MERGED):
         return None
-    if fact.state == FactState.CLOSED and fact.closed_at is not None and (
-            fact.due_at is None or fact.closed_at < fact.due_at):
+    if (
+        fact.state == FactState.CLOSED
+        and fact.closed_at is not None
+        and (fact.due_at is None or fact.closed_at < fact.due_at)
+    ):
         return local_day(fact.closed_at)
     return local_day(fact.due_at)
 
@@ -132,9 +144,15 @@ def fold(case, events: Iterable) -> CaseFact:
             apply_event(fact, *e)
         else:
             apply_event(fact, e.kind, e.at, e.to_status, e.data, e.seq)
-    finish(fact, area_code=case.area_code, case_type_id=case.case_type_id,
-           category_id=case.category_id, channel=case.channel, due_at=case.due_at,
-           received_at=case.received_at)
+    finish(
+        fact,
+        area_code=case.area_code,
+        case_type_id=case.case_type_id,
+        category_id=case.category_id,
+        channel=case.channel,
+        due_at=case.due_at,
+        received_at=case.received_at,
+    )
     return fact
 
 
@@ -150,8 +168,7 @@ def set_database(alias: str) -> None:
 def _dispute_type_id(db_alias: str) -> int:
     from cases.models import CaseType
 
-    found = CaseType.objects.using(db_alias).filter(code="dispute").values_list("pk",
-                                                                                flat=True)
+    found = CaseType.objects.using(db_alias).filter(code="dispute").values_list("pk", flat=True)
     return found.first() or -1
 
 

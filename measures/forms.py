@@ -11,8 +11,14 @@ from cases.models import CaseType, Category
 from measures import periods
 from measures.report import Filters
 
-KIND_CHOICES = [("day", _("Day")), ("week", _("Week")), ("month", _("Month")),
-                ("quarter", _("Quarter")), ("year", _("Year")), ("custom", _("Custom"))]
+KIND_CHOICES = [
+    ("day", _("Day")),
+    ("week", _("Week")),
+    ("month", _("Month")),
+    ("quarter", _("Quarter")),
+    ("year", _("Year")),
+    ("custom", _("Custom")),
+]
 
 
 class MeasureForm(forms.Form):
@@ -21,10 +27,12 @@ class MeasureForm(forms.Form):
     area = forms.CharField(label=_("Area"), max_length=15, required=False)
     period = forms.CharField(label=_("Period"), max_length=30, required=False)
     kind = forms.ChoiceField(label=_("Period"), choices=KIND_CHOICES, required=False)
-    day = forms.DateField(label=_("Day in the period"), required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("Until"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label=_("Day in the period"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     case_type = forms.ChoiceField(label=_("Case type"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
     channel = forms.ChoiceField(label=_("Channel"), required=False)
@@ -32,10 +40,14 @@ class MeasureForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         anything = ("", _("any"))
-        self.fields["case_type"].choices = [anything, *CaseType.objects.filter(
-            is_active=True).values_list("code", "name")]
-        self.fields["category"].choices = [anything, *Category.objects.filter(
-            is_active=True).order_by("code").values_list("code", "name")]
+        self.fields["case_type"].choices = [
+            anything,
+            *CaseType.objects.filter(is_active=True).values_list("code", "name"),
+        ]
+        self.fields["category"].choices = [
+            anything,
+            *Category.objects.filter(is_active=True).order_by("code").values_list("code", "name"),
+        ]
         self.fields["channel"].choices = [anything, *Channel.choices]
 
     def clean_area(self) -> str | None:
@@ -63,17 +75,20 @@ class MeasureForm(forms.Form):
                 else:
                     data["period_obj"] = periods.within_years(periods.of_kind(kind, day))
         except periods.PeriodError as exc:
-            self.add_error("until" if data.get("kind") == "custom" and not spec else "period",
-                           str(exc))
+            self.add_error(
+                "until" if data.get("kind") == "custom" and not spec else "period", str(exc)
+            )
         return data
 
     def filters(self) -> Filters:
         d = self.cleaned_data
         return Filters(
             case_type=CaseType.objects.filter(code=d["case_type"]).first()
-            if d.get("case_type") else None,
+            if d.get("case_type")
+            else None,
             category=Category.objects.filter(code=d["category"]).first()
-            if d.get("category") else None,
+            if d.get("category")
+            else None,
             channel=d.get("channel") or "",
         )
 

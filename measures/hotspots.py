@@ -34,8 +34,7 @@ def morans_i(values: Sequence[float], w, *, permutations: int = PERMUTATIONS, se
     from esda.moran import Moran
 
     np.random.seed(seed)
-    return Moran(np.asarray(values, dtype=float), w, transformation="r",
-                 permutations=permutations)
+    return Moran(np.asarray(values, dtype=float), w, transformation="r", permutations=permutations)
 
 
 @dataclass(frozen=True)
@@ -47,9 +46,15 @@ class Spot:
     kind: str  # "hot", "cold" or ""
 
 
-def gi_star(values: Sequence[float], w, ids: Sequence | None = None, *,
-            permutations: int = PERMUTATIONS, seed: int = 12345,
-            alpha: float = SIGNIFICANCE) -> list[Spot]:
+def gi_star(
+    values: Sequence[float],
+    w,
+    ids: Sequence | None = None,
+    *,
+    permutations: int = PERMUTATIONS,
+    seed: int = 12345,
+    alpha: float = SIGNIFICANCE,
+) -> list[Spot]:
     """Getis-Ord Gi* (the area counted with its neighbours, binary weights): z-scores and
     pseudo p-values from conditional permutations. Hot: z > 0 and p < alpha; cold: z < 0."""
     from esda.getisord import G_Local
@@ -58,8 +63,7 @@ def gi_star(values: Sequence[float], w, ids: Sequence | None = None, *,
     ids = list(ids) if ids is not None else list(range(len(y)))
     if len(y) < 3 or not np.any(y != y[0]):
         return [Spot(i, float(v), 0.0, 1.0, "") for i, v in zip(ids, y, strict=True)]
-    g = G_Local(y, w, transform="B", star=True, permutations=permutations, seed=seed,
-                n_jobs=1)
+    g = G_Local(y, w, transform="B", star=True, permutations=permutations, seed=seed, n_jobs=1)
     out = []
     for i, v, z, p in zip(ids, y, g.Zs, g.p_sim, strict=True):
         z = 0.0 if not math.isfinite(z) else float(z)
@@ -73,8 +77,11 @@ def grid_hotspots(area_code: str, counts: dict[str, int], *, permutations: int =
     from territory.choices import Level
     from territory.models import Area
 
-    grids = list(Area.objects.filter(level=Level.GRID, code__startswith=area_code)
-                 .order_by("code").values_list("code", "name", "geometry"))
+    grids = list(
+        Area.objects.filter(level=Level.GRID, code__startswith=area_code)
+        .order_by("code")
+        .values_list("code", "name", "geometry")
+    )
     if len(grids) < 3:
         return None
     codes = [g[0] for g in grids]
@@ -85,8 +92,12 @@ def grid_hotspots(area_code: str, counts: dict[str, int], *, permutations: int =
     moran = morans_i(values, w, permutations=permutations) if any(values) else None
     names = {g[0]: g[1] for g in grids}
     return {
-        "spots": spots, "names": names, "islands": islands, "moran": moran,
-        "geometry": {g[0]: g[2] for g in grids}, "n": len(grids),
+        "spots": spots,
+        "names": names,
+        "islands": islands,
+        "moran": moran,
+        "geometry": {g[0]: g[2] for g in grids},
+        "n": len(grids),
     }
 
 
@@ -110,8 +121,9 @@ def seasonality(series: dict[date, int], months: list[date]) -> Seasonality:
     for month in range(1, 13):
         picked = [v for m, v in zip(months, y, strict=True) if m.month == month]
         index.append(round(float(np.mean(picked)) / mean, 2) if picked and mean else None)
-    return Seasonality(months, [int(v) for v in y], slope,
-                       100.0 * slope * 12 / mean if mean else None, index)
+    return Seasonality(
+        months, [int(v) for v in y], slope, 100.0 * slope * 12 / mean if mean else None, index
+    )
 
 
 def polygon_area_check(polygons: Sequence) -> bool:

@@ -29,7 +29,10 @@ class CaseFact(models.Model):
     # No database constraint: the fact table is a projection rebuilt in bulk (COPY), and a
     # deferred foreign-key check on millions of rows would only slow the rebuild.
     case = models.OneToOneField(
-        "cases.Case", primary_key=True, on_delete=models.CASCADE, related_name="+",
+        "cases.Case",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="+",
         db_constraint=False,
     )
     area_code = models.CharField(max_length=15)
@@ -63,13 +66,21 @@ class CaseFact(models.Model):
             models.Index(fields=["received_on", "area_code"], name="fact_received_area"),
             models.Index(fields=["due_on", "area_code"], name="fact_due_area"),
             models.Index(fields=["rated_on", "area_code"], name="fact_rated_area"),
-            models.Index(fields=["area_code", "due_at"], name="fact_open_due",
-                         condition=models.Q(state="open")),
+            models.Index(
+                fields=["area_code", "due_at"],
+                name="fact_open_due",
+                condition=models.Q(state="open"),
+            ),
             # open cases now (overdue, backlog by age) answered from the index alone
-            models.Index(fields=["area_code", "received_at"], name="fact_open_age",
-                         include=["due_at"], condition=models.Q(state="open")),
-            models.Index(fields=["due_at"], name="fact_open_due_at",
-                         condition=models.Q(state="open")),
+            models.Index(
+                fields=["area_code", "received_at"],
+                name="fact_open_age",
+                include=["due_at"],
+                condition=models.Q(state="open"),
+            ),
+            models.Index(
+                fields=["due_at"], name="fact_open_due_at", condition=models.Q(state="open")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -77,8 +88,17 @@ class CaseFact(models.Model):
 
 
 MEASURE_COLUMNS = (
-    "received", "due", "closed", "on_time", "extended", "reworked", "first_time",
-    "dispute_closed", "dispute_resolved", "rated", "satisfied",
+    "received",
+    "due",
+    "closed",
+    "on_time",
+    "extended",
+    "reworked",
+    "first_time",
+    "dispute_closed",
+    "dispute_resolved",
+    "rated",
+    "satisfied",
 )
 
 
@@ -113,8 +133,16 @@ class Rollup(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["grain", "detail", "level", "area_code", "bucket", "case_type_id",
-                        "category_id", "channel"],
+                fields=[
+                    "grain",
+                    "detail",
+                    "level",
+                    "area_code",
+                    "bucket",
+                    "case_type_id",
+                    "category_id",
+                    "channel",
+                ],
                 name="rollup_key",
             )
         ]
@@ -145,20 +173,30 @@ class Indicator(models.Model):
     score_list = models.CharField(_("list"), max_length=12, choices=ScoreList.choices)
     name = models.CharField(_("name"), max_length=80)
     measure = models.CharField(
-        _("measure"), max_length=30,
+        _("measure"),
+        max_length=30,
         help_text=_("A KPI from the definitions module (rates and counts alike)."),
     )
     case_type = models.ForeignKey(
-        "cases.CaseType", verbose_name=_("case type"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "cases.CaseType",
+        verbose_name=_("case type"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     category = models.ForeignKey(
-        "cases.Category", verbose_name=_("category"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "cases.Category",
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     channel = models.CharField(_("channel"), max_length=20, blank=True)
-    direction = models.CharField(_("direction"), max_length=6, choices=Direction.choices,
-                                 default=Direction.HIGHER)
+    direction = models.CharField(
+        _("direction"), max_length=6, choices=Direction.choices, default=Direction.HIGHER
+    )
     target = models.FloatField(_("target"))
     weight = models.FloatField(_("weight"), default=1.0)
     band_a = models.FloatField(_("grade A from"))
@@ -185,12 +223,16 @@ class Indicator(models.Model):
         if None not in bands:
             ordered = sorted(bands, reverse=self.direction == Direction.HIGHER)
             if bands != ordered:
-                errors["band_b"] = _("grade bands must run from A to C in the indicator's "
-                                     "direction")
+                errors["band_b"] = _(
+                    "grade bands must run from A to C in the indicator's direction"
+                )
         if self.weight is not None and self.weight <= 0:
             errors["weight"] = _("must be positive")
-        if self.category_id and self.case_type_id and \
-                self.category.case_type_id != self.case_type_id:
+        if (
+            self.category_id
+            and self.case_type_id
+            and self.category.case_type_id != self.case_type_id
+        ):
             errors["category"] = _("the category is not of this case type")
         if errors:
             raise ValidationError(errors)

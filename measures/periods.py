@@ -121,8 +121,10 @@ def within_years(period: Period) -> Period:
     """`period`, when it and its neighbours (previous, next, a year before) are dates every
     page can compute; PeriodError otherwise (`0001` has no year before it)."""
     if not (period.start.year >= MIN_YEAR and period.end.year <= MAX_YEAR):
-        raise PeriodError(_("a period between the years %(first)d and %(last)d")
-                          % {"first": MIN_YEAR, "last": MAX_YEAR})
+        raise PeriodError(
+            _("a period between the years %(first)d and %(last)d")
+            % {"first": MIN_YEAR, "last": MAX_YEAR}
+        )
     return period
 
 
@@ -161,5 +163,10 @@ def _parse(spec: str) -> Period:
         if isinstance(exc, PeriodError):
             raise
         raise PeriodError(_("not a valid period: %s") % spec) from exc
-    raise PeriodError(_("not a valid period: %s (use 2026-03-05, 2026-W10, 2026-03, "
-                        "2026-Q1, 2026 or 2026-03-01..2026-03-20)") % spec)
+    raise PeriodError(
+        _(
+            "not a valid period: %s (use 2026-03-05, 2026-W10, 2026-03, "
+            "2026-Q1, 2026 or 2026-03-01..2026-03-20)"
+        )
+        % spec
+    )

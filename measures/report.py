@@ -53,25 +53,34 @@ def category_subtree(category: Category, using: str = "default") -> tuple[int, .
     ids = {category.pk}
     frontier = {category.pk}
     while frontier:
-        frontier = set(Category.objects.using(using).filter(parent_id__in=frontier)
-                       .values_list("pk", flat=True)) - ids
+        frontier = (
+            set(
+                Category.objects.using(using)
+                .filter(parent_id__in=frontier)
+                .values_list("pk", flat=True)
+            )
+            - ids
+        )
         ids |= frontier
     return tuple(sorted(ids))
 
 
-def make_slice(area: str, period: Period, filters: Filters = Filters(),
-               using: str = "default") -> Slice:
+def make_slice(
+    area: str, period: Period, filters: Filters = Filters(), using: str = "default"
+) -> Slice:
     return Slice(
-        area, period.start, period.end,
+        area,
+        period.start,
+        period.end,
         case_types=(filters.case_type.pk,) if filters.case_type else (),
         categories=category_subtree(filters.category, using) if filters.category else (),
-        channel=filters.channel, using=using,
+        channel=filters.channel,
+        using=using,
     )
 
 
 def retime(s: Slice, period: Period) -> Slice:
-    return Slice(s.area, period.start, period.end, s.case_types, s.categories, s.channel,
-                 s.using)
+    return Slice(s.area, period.start, period.end, s.case_types, s.categories, s.channel, s.using)
 
 
 @dataclass
@@ -91,7 +100,8 @@ class Card:
 
 def kpi_cards(s: Slice, period: Period, codes=CARD_KPIS) -> dict[str, Card]:
     now_counts, before, prev = cube.counts_many(
-        [s, retime(s, period.year_before()), retime(s, period.previous())])
+        [s, retime(s, period.year_before()), retime(s, period.previous())]
+    )
     return {c: Card(figure(c, now_counts), figure(c, before), figure(c, prev)) for c in codes}
 
 
@@ -100,19 +110,26 @@ def current(s: Slice, now: datetime) -> dict:
     base = CaseFact.objects.using(s.using).filter(s.q_facts()).filter(q_open())
     # counted on received_at (never empty), a column of the open-case index, so that the
     # index answers alone
-    aggregates = {"overdue": Count("received_at", filter=q_overdue(now, among_open=True)),
-                  "open": Count("received_at")}
+    aggregates = {
+        "overdue": Count("received_at", filter=q_overdue(now, among_open=True)),
+        "open": Count("received_at"),
+    }
     for code, *_rest in BACKLOG_BANDS:
-        aggregates[f"backlog_{code}"] = Count("received_at", filter=q_backlog(
-            code, now, among_open=True))
+        aggregates[f"backlog_{code}"] = Count(
+            "received_at", filter=q_backlog(code, now, among_open=True)
+        )
     return base.aggregate(**aggregates)
 
 
 def overdue_cases(s: Slice, now: datetime, limit: int = OVERDUE_LIST) -> list[Case]:
-    ids = list(CaseFact.objects.using(s.using).filter(s.q_facts()).filter(q_overdue(now))
-               .order_by("due_at", "case_id").values_list("case_id", flat=True)[:limit])
-    cases = Case.objects.using(s.using).filter(pk__in=ids).select_related("case_type",
-                                                                           "category")
+    ids = list(
+        CaseFact.objects.using(s.using)
+        .filter(s.q_facts())
+        .filter(q_overdue(now))
+        .order_by("due_at", "case_id")
+        .values_list("case_id", flat=True)[:limit]
+    )
+    cases = Case.objects.using(s.using).filter(pk__in=ids).select_related("case_type", "category")
     by_id = {c.pk: c for c in cases}
     return [by_id[i] for i in ids if i in by_id]
 
@@ -156,15 +173,21 @@ def trend(s: Slice, period: Period) -> dict:
     """Monthly counts for the twelve months ending with the period's last month."""
     end = add_months(month_start(period.last), 1)
     start = add_months(end, -12)
-    got = cube.counts(Slice(s.area, start, end, s.case_types, s.categories, s.channel,
-                            s.using), "month")
-    return {add_months(start, i): got.get(add_months(start, i)) or cube.empty()
-            for i in range(12)}
+    got = cube.counts(
+        Slice(s.area, start, end, s.case_types, s.categories, s.channel, s.using), "month"
+    )
+    return {add_months(start, i): got.get(add_months(start, i)) or cube.empty() for i in range(12)}
 
 
-def dashboard(area: str, period: Period, filters: Filters = Filters(), *,
-              using: str = "default", now: datetime | None = None,
-              with_overdue_list: bool = True) -> dict:
+def dashboard(
+    area: str,
+    period: Period,
+    filters: Filters = Filters(),
+    *,
+    using: str = "default",
+    now: datetime | None = None,
+    with_overdue_list: bool = True,
+) -> dict:
     now = now or timezone.now()
     s = make_slice(area, period, filters, using)
     return {
@@ -180,12 +203,16 @@ def dashboard(area: str, period: Period, filters: Filters = Filters(), *,
     }
 
 
-
 def received_by_grid(s: Slice) -> dict[str, int]:
     """Cases received in the slice per grid (the counts hotspots are computed on)."""
-    rows = (CaseFact.objects.using(s.using).filter(s.q_facts())
-            .filter(received_on__gte=s.start, received_on__lt=s.end)
-            .values("area_code").annotate(n=Count("pk")).order_by())
+    rows = (
+        CaseFact.objects.using(s.using)
+        .filter(s.q_facts())
+        .filter(received_on__gte=s.start, received_on__lt=s.end)
+        .values("area_code")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     return {r["area_code"]: r["n"] for r in rows if len(r["area_code"]) == 15}
 
 
@@ -198,10 +225,15 @@ def seasonality_by_category(s: Slice, period: Period, months: int = 36) -> list[
 
     end = add_months(month_start(period.last), 1)
     start = add_months(end, -months)
-    rows = (CaseFact.objects.using(s.using).filter(s.q_facts())
-            .filter(received_on__gte=start, received_on__lt=end)
-            .annotate(month=TruncMonth("received_on"))
-            .values("category_id", "month").annotate(n=Count("pk")).order_by())
+    rows = (
+        CaseFact.objects.using(s.using)
+        .filter(s.q_facts())
+        .filter(received_on__gte=start, received_on__lt=end)
+        .annotate(month=TruncMonth("received_on"))
+        .values("category_id", "month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     top = top_category_of(s.using)
     names = dict(Category.objects.using(s.using).values_list("pk", "name"))
     series: dict[int, dict] = {}
@@ -211,9 +243,15 @@ def seasonality_by_category(s: Slice, period: Period, months: int = 36) -> list[
         bucket = series.setdefault(key, {})
         bucket[month] = bucket.get(month, 0) + r["n"]
     month_list = [add_months(start, i) for i in range(months)]
-    out = [{"category": key, "name": names.get(key, "—"),
-            "s": seasonality(values, month_list), "total": sum(values.values())}
-           for key, values in series.items()]
+    out = [
+        {
+            "category": key,
+            "name": names.get(key, "—"),
+            "s": seasonality(values, month_list),
+            "total": sum(values.values()),
+        }
+        for key, values in series.items()
+    ]
     out.sort(key=lambda r: -r["total"])
     return out
 
@@ -223,6 +261,10 @@ def median_hours_to_close(s: Slice) -> float | None:
     figure counts (not additive, so it is computed from those cases, never rolled up)."""
     import statistics
 
-    hours = [(closed - received).total_seconds() / 3600 for received, closed in
-             cube.drill(s, "closed").values_list("received_at", "closed_at").iterator()]
+    hours = [
+        (closed - received).total_seconds() / 3600
+        for received, closed in cube.drill(s, "closed")
+        .values_list("received_at", "closed_at")
+        .iterator()
+    ]
     return statistics.median(hours) if hours else None

@@ -28,11 +28,19 @@ LEVELS = (0, 6, 9, 12, 15)  # code lengths: everywhere, district, street, commun
 # (grain, detail, level) kept as rollup rows. Detail rows (per type × category × channel)
 # pay off only where many cases share a row; below that, and for grids, the facts table
 # itself answers quickly (a street holds thousands of cases, a grid about a hundred).
-MATERIALISED: frozenset[tuple[str, bool, int]] = frozenset({
-    (MONTH, True, 0), (MONTH, True, 6), (DAY, True, 0),
-    (MONTH, False, 0), (MONTH, False, 6), (MONTH, False, 9), (MONTH, False, 12),
-    (DAY, False, 0), (DAY, False, 6),
-})
+MATERIALISED: frozenset[tuple[str, bool, int]] = frozenset(
+    {
+        (MONTH, True, 0),
+        (MONTH, True, 6),
+        (DAY, True, 0),
+        (MONTH, False, 0),
+        (MONTH, False, 6),
+        (MONTH, False, 9),
+        (MONTH, False, 12),
+        (DAY, False, 0),
+        (DAY, False, 6),
+    }
+)
 
 ANCHORS = ("received_on", "due_on", "rated_on")
 MEASURES_BY_ANCHOR = {a: [m for m in MEASURES.values() if m.anchor == a] for a in ANCHORS}
@@ -70,9 +78,16 @@ def rows_for(fact: CaseFact) -> dict[Key, list[int]]:
         for grain, detail, level in MATERIALISED:
             if level > len(fact.area_code):
                 continue
-            key = (grain, detail, level, fact.area_code[:level], bucket_of(grain, day),
-                   fact.case_type_id if detail else 0, fact.category_id if detail else 0,
-                   fact.channel if detail else "")
+            key = (
+                grain,
+                detail,
+                level,
+                fact.area_code[:level],
+                bucket_of(grain, day),
+                fact.case_type_id if detail else 0,
+                fact.category_id if detail else 0,
+                fact.channel if detail else "",
+            )
             row = rows.setdefault(key, [0] * len(MEASURE_COLUMNS))
             for i, n in enumerate(counts):
                 row[i] += n
@@ -89,19 +104,29 @@ def _delta(old: dict[Key, list[int]], new: dict[Key, list[int]]) -> dict[Key, li
     return out
 
 
-KEY_COLUMNS = ("grain", "detail", "level", "area_code", "bucket", "case_type_id",
-               "category_id", "channel")
+KEY_COLUMNS = (
+    "grain",
+    "detail",
+    "level",
+    "area_code",
+    "bucket",
+    "case_type_id",
+    "category_id",
+    "channel",
+)
 
 
-def _upsert(deltas: dict[Key, list[int]], using: str = "default", *,
-            into: bulk.Together | None = None) -> None:
+def _upsert(
+    deltas: dict[Key, list[int]], using: str = "default", *, into: bulk.Together | None = None
+) -> None:
     """Add `deltas` to the rollup rows (creating missing ones) in one statement, run now or
     added to `into` (on its database); sorted keys give concurrent writers one lock order."""
     if not deltas:
         return
     connection = into.connection if into is not None else connections[using]
-    keys = sorted(deltas, key=lambda k: (k[0], k[1], k[2], k[3], k[4].isoformat(), k[5], k[6],
-                                         k[7]))
+    keys = sorted(
+        deltas, key=lambda k: (k[0], k[1], k[2], k[3], k[4].isoformat(), k[5], k[6], k[7])
+    )
     if connection.vendor == "postgresql":
         # The rows as one JSON document, so the statement's text is the same whatever the
         # number of rows (the driver prepares it once) and binding costs one C call: one
@@ -112,8 +137,11 @@ def _upsert(deltas: dict[Key, list[int]], using: str = "default", *,
     else:
         cols = KEY_COLUMNS + MEASURE_COLUMNS
         one = "(" + ", ".join(["%s"] * len(cols)) + ")"
-        sql = (f"INSERT INTO {Rollup._meta.db_table} ({', '.join(cols)}) VALUES "
-               + ", ".join([one] * len(deltas)) + _ON_CONFLICT)
+        sql = (
+            f"INSERT INTO {Rollup._meta.db_table} ({', '.join(cols)}) VALUES "
+            + ", ".join([one] * len(deltas))
+            + _ON_CONFLICT
+        )
         params = [value for k in keys for value in (*k, *deltas[k])]
     if into is not None:
         into.execute(sql, params, join=True)  # an upsert returning nothing
@@ -121,9 +149,9 @@ def _upsert(deltas: dict[Key, list[int]], using: str = "default", *,
         bulk.execute(connection, sql, params)
 
 
-_ON_CONFLICT = (f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET "
-                + ", ".join(f"{c} = {Rollup._meta.db_table}.{c} + excluded.{c}"
-                            for c in MEASURE_COLUMNS))
+_ON_CONFLICT = f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET " + ", ".join(
+    f"{c} = {Rollup._meta.db_table}.{c} + excluded.{c}" for c in MEASURE_COLUMNS
+)
 
 
 @lru_cache(maxsize=4)
@@ -134,8 +162,10 @@ def _json_upsert(using: str) -> str:
     fields = {f.column: f for f in Rollup._meta.concrete_fields}
     cols = KEY_COLUMNS + MEASURE_COLUMNS
     values = ", ".join(f"(r->>{i})::{fields[c].db_type(connection)}" for i, c in enumerate(cols))
-    return (f"INSERT INTO {Rollup._meta.db_table} ({', '.join(cols)}) "
-            f"SELECT {values} FROM jsonb_array_elements(%s::text::jsonb) AS r" + _ON_CONFLICT)
+    return (
+        f"INSERT INTO {Rollup._meta.db_table} ({', '.join(cols)}) "
+        f"SELECT {values} FROM jsonb_array_elements(%s::text::jsonb) AS r" + _ON_CONFLICT
+    )
 
 
 def record_event(event, case) -> None:
@@ -158,9 +188,15 @@ def record_event(event, case) -> None:
     else:
         is_new = False
     facts.apply_event(fact, event.kind, event.at, event.to_status, event.data, event.seq)
-    facts.finish(fact, area_code=case.area_code, case_type_id=case.case_type_id,
-                 category_id=case.category_id, channel=case.channel, due_at=case.due_at,
-                 received_at=case.received_at)
+    facts.finish(
+        fact,
+        area_code=case.area_code,
+        case_type_id=case.case_type_id,
+        category_id=case.category_id,
+        channel=case.channel,
+        due_at=case.due_at,
+        received_at=case.received_at,
+    )
     _upsert(_delta(old_rows, rows_for(fact)))
     fact.save(force_insert=is_new)
 
@@ -176,9 +212,15 @@ def record_intakes(pairs: list, into: bulk.Together) -> None:
     for event, case in pairs:
         fact = facts.Fact(case.pk)  # a plain row: no model object is needed to insert it
         facts.apply_event(fact, event.kind, event.at, event.to_status, event.data, event.seq)
-        facts.finish(fact, area_code=case.area_code, case_type_id=case.case_type_id,
-                     category_id=case.category_id, channel=case.channel, due_at=case.due_at,
-                     received_at=case.received_at)
+        facts.finish(
+            fact,
+            area_code=case.area_code,
+            case_type_id=case.case_type_id,
+            category_id=case.category_id,
+            channel=case.channel,
+            due_at=case.due_at,
+            received_at=case.received_at,
+        )
         for key, counts in rows_for(fact).items():
             row = deltas.setdefault(key, [0] * len(MEASURE_COLUMNS))
             for i, n in enumerate(counts):
@@ -189,8 +231,9 @@ def record_intakes(pairs: list, into: bulk.Together) -> None:
 
 
 # -- rebuild -------------------------------------------------------------------------------
-def rebuild(*, using: str = "default", say: Callable[[str], None] | None = None,
-            chunk: int = 20_000) -> dict[str, float]:
+def rebuild(
+    *, using: str = "default", say: Callable[[str], None] | None = None, chunk: int = 20_000
+) -> dict[str, float]:
     """Throw the facts and rollups away and build them again from the cases' events."""
     say = say or (lambda _m: None)
     facts.set_database(using)
@@ -272,7 +315,8 @@ def _rebuild_facts(using: str, chunk: int, say) -> int:
     n = 0
     apply, finish = facts.apply_event, facts.finish
     for pk, area, type_id, cat_id, channel, due, received in _stream(
-            conn, _CASES_SQL[vendor], "pingan_cases", chunk):
+        conn, _CASES_SQL[vendor], "pingan_cases", chunk
+    ):
         fact = facts.Fact(pk)
         while pending is not None and pending[0] < pk:
             pending = next(events, None)  # events of a vanished case: nothing to count
@@ -287,8 +331,15 @@ def _rebuild_facts(using: str, chunk: int, say) -> int:
                 data = {"outcome": outcome or ""}
             apply(fact, kind, _moment(at) if kind in _TIMED else None, to_status, data, seq)
             pending = next(events, None)
-        finish(fact, area_code=area, case_type_id=type_id, category_id=cat_id,
-               channel=channel, due_at=_moment(due), received_at=_moment(received))
+        finish(
+            fact,
+            area_code=area,
+            case_type_id=type_id,
+            category_id=cat_id,
+            channel=channel,
+            due_at=_moment(due),
+            received_at=_moment(received),
+        )
         writer.add(fact)
         n += 1
         if n % 1_000_000 == 0:
@@ -315,8 +366,10 @@ class _FactWriter:
             return
         if self.conn.vendor == "postgresql":
             cols = ", ".join(f.column for f in CaseFact._meta.concrete_fields)
-            with self.conn.connection.cursor() as cursor, cursor.copy(
-                    f"COPY {CaseFact._meta.db_table} ({cols}) FROM STDIN") as copy:
+            with (
+                self.conn.connection.cursor() as cursor,
+                cursor.copy(f"COPY {CaseFact._meta.db_table} ({cols}) FROM STDIN") as copy,
+            ):
                 for fact in self.batch:
                     copy.write_row(fact.row())
         else:
@@ -343,8 +396,7 @@ def build_rollups_from_facts(using: str = "default") -> int:
     the same conditions (`Measure.q`) that drill-downs use; one INSERT per combination.
     Combinations that are sums of a finer one are summed from its rows instead."""
     table = Rollup._meta.db_table
-    keys = ["r_grain", "r_detail", "r_level", "r_area", "r_bucket", "r_type", "r_cat",
-            "r_channel"]
+    keys = ["r_grain", "r_detail", "r_level", "r_area", "r_bucket", "r_type", "r_cat", "r_channel"]
     conn = connections[using]
     done: set[tuple[str, bool, int]] = set()
     pending = sorted(MATERIALISED)
@@ -353,21 +405,29 @@ def build_rollups_from_facts(using: str = "default") -> int:
         pending.remove(combo)
         grain, detail, level = combo
         source = _derived_from(combo)
-        constants = {"r_grain": Value(grain), "r_detail": Value(detail),
-                     "r_level": Value(level)}
+        constants = {"r_grain": Value(grain), "r_detail": Value(detail), "r_level": Value(level)}
         if source is not None:
-            qs = Rollup.objects.using(using).filter(grain=source[0], detail=source[1],
-                                                    level=source[2]).annotate(
-                **constants, r_area=F("area_code"),
-                r_bucket=TruncMonth("bucket") if grain != source[0] else F("bucket"),
-                r_type=F("case_type_id") if detail else Value(0, IntegerField()),
-                r_cat=F("category_id") if detail else Value(0, IntegerField()),
-                r_channel=F("channel") if detail else Value(""),
-            ).values(*keys).annotate(**{f"m_{c}": Sum(c) for c in MEASURE_COLUMNS})
+            qs = (
+                Rollup.objects.using(using)
+                .filter(grain=source[0], detail=source[1], level=source[2])
+                .annotate(
+                    **constants,
+                    r_area=F("area_code"),
+                    r_bucket=TruncMonth("bucket") if grain != source[0] else F("bucket"),
+                    r_type=F("case_type_id") if detail else Value(0, IntegerField()),
+                    r_cat=F("category_id") if detail else Value(0, IntegerField()),
+                    r_channel=F("channel") if detail else Value(""),
+                )
+                .values(*keys)
+                .annotate(**{f"m_{c}": Sum(c) for c in MEASURE_COLUMNS})
+            )
             sql, params = qs.order_by().query.get_compiler(using=using).as_sql()
             with conn.cursor() as cursor:
-                cursor.execute(f"INSERT INTO {table} ({', '.join(KEY_COLUMNS + MEASURE_COLUMNS)})"
-                               f" SELECT * FROM ({sql}) AS d", params)
+                cursor.execute(
+                    f"INSERT INTO {table} ({', '.join(KEY_COLUMNS + MEASURE_COLUMNS)})"
+                    f" SELECT * FROM ({sql}) AS d",
+                    params,
+                )
             done.add(combo)
             continue
         parts, params = [], []
@@ -386,10 +446,10 @@ def build_rollups_from_facts(using: str = "default") -> int:
             aggregates = {}
             for name in MEASURE_COLUMNS:
                 m = MEASURES[name]
-                aggregates[f"m_{name}"] = (Count("pk", filter=m.q()) if m.anchor == anchor
-                                           else Value(0, IntegerField()))
-            sql, p = qs.annotate(**aggregates).order_by().query.get_compiler(
-                using=using).as_sql()
+                aggregates[f"m_{name}"] = (
+                    Count("pk", filter=m.q()) if m.anchor == anchor else Value(0, IntegerField())
+                )
+            sql, p = qs.annotate(**aggregates).order_by().query.get_compiler(using=using).as_sql()
             parts.append(sql)
             params.extend(p)
         sums = ", ".join(f"SUM(m_{name})" for name in MEASURE_COLUMNS)
@@ -397,7 +457,9 @@ def build_rollups_from_facts(using: str = "default") -> int:
             cursor.execute(
                 f"INSERT INTO {table} ({', '.join(KEY_COLUMNS + MEASURE_COLUMNS)}) "
                 f"SELECT {', '.join(keys)}, {sums} FROM ({' UNION ALL '.join(parts)}) AS u "
-                f"GROUP BY {', '.join(keys)}", params)
+                f"GROUP BY {', '.join(keys)}",
+                params,
+            )
         done.add(combo)
     return Rollup.objects.using(using).count()
 
@@ -406,9 +468,9 @@ def rollup_snapshot(using: str = "default") -> dict[Key, tuple[int, ...]]:
     """Every rollup row with a non-zero count (for comparing a live and a rebuilt set)."""
     out = {}
     for row in Rollup.objects.using(using).values_list(*KEY_COLUMNS, *MEASURE_COLUMNS):
-        counts = tuple(row[len(KEY_COLUMNS):])
+        counts = tuple(row[len(KEY_COLUMNS) :])
         if any(counts):
-            out[tuple(row[:len(KEY_COLUMNS)])] = counts
+            out[tuple(row[: len(KEY_COLUMNS)])] = counts
     return out
 
 

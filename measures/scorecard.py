@@ -21,9 +21,11 @@ from measures.report import Filters, make_slice
 
 POINTS = {"A": 100.0, "B": 85.0, "C": 70.0, "D": 50.0}
 LIST_BANDS = [("A", 90.0), ("B", 80.0), ("C", 70.0)]
-RULES = _("Indicator points: A 100, B 85, C 70, D 50. A list's score is the weighted mean "
-          "of its graded indicators; grade A from 90, B from 80, C from 70, else D. An "
-          "indicator without cases is not graded.")
+RULES = _(
+    "Indicator points: A 100, B 85, C 70, D 50. A list's score is the weighted mean "
+    "of its graded indicators; grade A from 90, B from 80, C from 70, else D. An "
+    "indicator without cases is not graded."
+)
 
 
 def grade(indicator: Indicator, value: float | None) -> str:
@@ -89,8 +91,7 @@ class ListResult:
 
 
 def indicators() -> list[Indicator]:
-    return list(Indicator.objects.filter(is_active=True).select_related("case_type",
-                                                                         "category"))
+    return list(Indicator.objects.filter(is_active=True).select_related("case_type", "category"))
 
 
 def _filters(ind: Indicator) -> Filters:
@@ -118,8 +119,9 @@ def card(area: str, period: Period, using: str = "default") -> list[ListResult]:
     return list(lists.values())
 
 
-def children_cards(area: str, period: Period, child_codes: list[str],
-                   using: str = "default") -> dict[str, list[ListResult]]:
+def children_cards(
+    area: str, period: Period, child_codes: list[str], using: str = "default"
+) -> dict[str, list[ListResult]]:
     """The five lists for every child area at once (one breakdown query per indicator)."""
     out = {code: _empty_lists() for code in child_codes}
     for ind in indicators():
@@ -138,26 +140,81 @@ DEFAULT_INDICATORS = [
     ("report", "满意率", "satisfaction", None, None, "", "higher", 95, 2, 95, 90, 85),
     ("report", "一次性化解率", "first_time_rate", None, None, "", "higher", 90, 1, 90, 85, 75),
     ("report", "返工率", "rework_rate", None, None, "", "lower", 3, 1, 3, 5, 10),
-    ("stability", "矛盾纠纷化解率", "resolution_rate", "dispute", None, "", "higher", 98, 3,
-     98, 95, 90),
-    ("stability", "矛盾纠纷按期结案率", "on_time_rate", "dispute", None, "", "higher", 95, 1,
-     95, 90, 80),
-    ("petitions", "信访按期办结率", "on_time_rate", "petition", None, "", "higher", 95, 2,
-     95, 90, 80),
-    ("petitions", "信访满意率", "satisfaction", "petition", None, "", "higher", 90, 1,
-     90, 85, 80),
-    ("petitions", "信访延期率", "extension_rate", "petition", None, "", "lower", 5, 1,
-     5, 10, 20),
-    ("safety", "安全隐患按期整改率", "on_time_rate", "hazard", None, "", "higher", 95, 2,
-     95, 90, 80),
-    ("safety", "安全隐患结案率", "closure_rate", "hazard", None, "", "higher", 98, 1,
-     98, 95, 90),
-    ("safety", "边坡地灾隐患数", "received", "hazard", "hazard-slope", "", "lower", 2, 1,
-     2, 5, 10),
-    ("online", "网络诉求按期办结率", "on_time_rate", None, None, "online", "higher", 95, 2,
-     95, 90, 80),
-    ("online", "网络诉求满意率", "satisfaction", None, None, "online", "higher", 90, 1,
-     90, 85, 80),
+    (
+        "stability",
+        "矛盾纠纷化解率",
+        "resolution_rate",
+        "dispute",
+        None,
+        "",
+        "higher",
+        98,
+        3,
+        98,
+        95,
+        90,
+    ),
+    (
+        "stability",
+        "矛盾纠纷按期结案率",
+        "on_time_rate",
+        "dispute",
+        None,
+        "",
+        "higher",
+        95,
+        1,
+        95,
+        90,
+        80,
+    ),
+    (
+        "petitions",
+        "信访按期办结率",
+        "on_time_rate",
+        "petition",
+        None,
+        "",
+        "higher",
+        95,
+        2,
+        95,
+        90,
+        80,
+    ),
+    ("petitions", "信访满意率", "satisfaction", "petition", None, "", "higher", 90, 1, 90, 85, 80),
+    ("petitions", "信访延期率", "extension_rate", "petition", None, "", "lower", 5, 1, 5, 10, 20),
+    (
+        "safety",
+        "安全隐患按期整改率",
+        "on_time_rate",
+        "hazard",
+        None,
+        "",
+        "higher",
+        95,
+        2,
+        95,
+        90,
+        80,
+    ),
+    ("safety", "安全隐患结案率", "closure_rate", "hazard", None, "", "higher", 98, 1, 98, 95, 90),
+    ("safety", "边坡地灾隐患数", "received", "hazard", "hazard-slope", "", "lower", 2, 1, 2, 5, 10),
+    (
+        "online",
+        "网络诉求按期办结率",
+        "on_time_rate",
+        None,
+        None,
+        "online",
+        "higher",
+        95,
+        2,
+        95,
+        90,
+        80,
+    ),
+    ("online", "网络诉求满意率", "satisfaction", None, None, "online", "higher", 90, 1, 90, 85, 80),
 ]
 
 
@@ -173,15 +230,25 @@ def ensure_default_indicators(apps=None, using: str = "default") -> None:
     if Model.objects.using(using).exists():
         return
     for order, row in enumerate(DEFAULT_INDICATORS):
-        (lst, name, measure, type_code, cat_code, channel, direction, target, weight,
-         a, b, c) = row
-        case_type = (CaseType.objects.using(using).filter(code=type_code).first()
-                     if type_code else None)
-        category = (Category.objects.using(using).filter(code=cat_code).first()
-                    if cat_code else None)
+        (lst, name, measure, type_code, cat_code, channel, direction, target, weight, a, b, c) = row
+        case_type = (
+            CaseType.objects.using(using).filter(code=type_code).first() if type_code else None
+        )
+        category = Category.objects.using(using).filter(code=cat_code).first() if cat_code else None
         if (type_code and case_type is None) or (cat_code and category is None):
             continue
-        Model.objects.using(using).create(score_list=lst, name=name, measure=measure, case_type=case_type,
-                             category=category, channel=channel, direction=direction,
-                             target=target, weight=weight, band_a=a, band_b=b, band_c=c,
-                             order=order)
+        Model.objects.using(using).create(
+            score_list=lst,
+            name=name,
+            measure=measure,
+            case_type=case_type,
+            category=category,
+            channel=channel,
+            direction=direction,
+            target=target,
+            weight=weight,
+            band_a=a,
+            band_b=b,
+            band_c=c,
+            order=order,
+        )

@@ -37,7 +37,9 @@ def scope_codes(user, roles: Iterable[str] | None = None) -> list[str]:
 
         grants = list(
             Membership.objects.filter(
-                person__user=user, person__is_active=True, is_active=True,
+                person__user=user,
+                person__is_active=True,
+                is_active=True,
                 unit__is_active=True,
             ).values_list("role", "scope__code")
         )
@@ -82,8 +84,11 @@ def actor_profile(user) -> tuple:
     if found is None:
         from org.models import Person, Unit
 
-        unit = Unit.objects.filter(memberships__person__user=user,
-                                   memberships__is_active=True).order_by("pk").first()
+        unit = (
+            Unit.objects.filter(memberships__person__user=user, memberships__is_active=True)
+            .order_by("pk")
+            .first()
+        )
         name = Person.objects.filter(user=user).values_list("name", flat=True).first()
         found = (unit, name or user.get_username())
         user.__dict__["_pingan_actor"] = found

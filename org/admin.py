@@ -23,8 +23,9 @@ class UnitAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            services.update_unit(actor=request.user, unit=obj,
-                                 **_changes(obj, form, services.UNIT_FIELDS))
+            services.update_unit(
+                actor=request.user, unit=obj, **_changes(obj, form, services.UNIT_FIELDS)
+            )
         else:
             services.create_unit(actor=request.user, unit=obj)
 
@@ -52,8 +53,9 @@ class PersonAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            services.update_person(actor=request.user, person=obj,
-                                   **_changes(obj, form, services.PERSON_FIELDS))
+            services.update_person(
+                actor=request.user, person=obj, **_changes(obj, form, services.PERSON_FIELDS)
+            )
         else:
             services.create_person(actor=request.user, person=obj)
 
@@ -67,8 +69,10 @@ class PersonAdmin(admin.ModelAdmin):
             services.revoke_membership(actor=request.user, membership=m, delete=True)
         for m, changed in formset.changed_objects:
             services.change_membership(
-                actor=request.user, membership=m,
-                **{n: getattr(m, n) for n in changed if n in services.MEMBERSHIP_FIELDS})
+                actor=request.user,
+                membership=m,
+                **{n: getattr(m, n) for n in changed if n in services.MEMBERSHIP_FIELDS},
+            )
         for m in formset.new_objects:
             services.grant_membership(actor=request.user, membership=m)
 
@@ -90,8 +94,11 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            services.change_membership(actor=request.user, membership=obj,
-                                       **_changes(obj, form, services.MEMBERSHIP_FIELDS))
+            services.change_membership(
+                actor=request.user,
+                membership=obj,
+                **_changes(obj, form, services.MEMBERSHIP_FIELDS),
+            )
         else:
             services.grant_membership(actor=request.user, membership=obj)
 
@@ -118,8 +125,11 @@ class UserAdmin(DjangoUserAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)  # groups and permissions
-        services.record_user_change(actor=request.user, user=form.instance,
-                                    before=getattr(request, "pingan_user_before", {}))
+        services.record_user_change(
+            actor=request.user,
+            user=form.instance,
+            before=getattr(request, "pingan_user_before", {}),
+        )
 
     def delete_model(self, request, obj):
         services.delete_user(actor=request.user, user=obj)

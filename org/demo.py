@@ -63,28 +63,47 @@ def _ensure_units(district: Area) -> dict[str, Unit]:
     units: dict[str, Unit] = {}
     center = None
     for suffix, name, kind in DISTRICT_UNITS:
-        unit = _unit(f"{dc}-{suffix}", district.name + name.removeprefix("区"), kind, district,
-                     center)
+        unit = _unit(
+            f"{dc}-{suffix}", district.name + name.removeprefix("区"), kind, district, center
+        )
         units[suffix] = unit
         center = center or unit
     streets = Area.objects.filter(parent=district, level=Level.STREET).order_by("code")
     for street in streets:
         short = street.name.removesuffix("街道")
         units[f"{street.code}-center"] = _unit(
-            f"{street.code}-center", f"{street.name}综治中心", UnitKind.STREET_CENTER, street, center)
+            f"{street.code}-center",
+            f"{street.name}综治中心",
+            UnitKind.STREET_CENTER,
+            street,
+            center,
+        )
         units[f"{street.code}-office"] = _unit(
-            f"{street.code}-office", f"{street.name}办事处", UnitKind.STREET_OFFICE, street, center)
+            f"{street.code}-office", f"{street.name}办事处", UnitKind.STREET_OFFICE, street, center
+        )
         units[f"{street.code}-police"] = _unit(
-            f"{street.code}-police", f"{short}派出所", UnitKind.POLICE_STATION, street,
-            units["police"])
+            f"{street.code}-police",
+            f"{short}派出所",
+            UnitKind.POLICE_STATION,
+            street,
+            units["police"],
+        )
         units[f"{street.code}-justice"] = _unit(
-            f"{street.code}-justice", f"{short}司法所", UnitKind.JUSTICE_OFFICE, street,
-            units["justice"])
+            f"{street.code}-justice",
+            f"{short}司法所",
+            UnitKind.JUSTICE_OFFICE,
+            street,
+            units["justice"],
+        )
     for community in Area.objects.filter(code__startswith=dc, level=Level.COMMUNITY):
         street_center = units.get(f"{community.code[:9]}-center")
         units[f"{community.code}-committee"] = _unit(
-            f"{community.code}-committee", f"{community.name}居委会",
-            UnitKind.COMMUNITY_COMMITTEE, community, street_center)
+            f"{community.code}-committee",
+            f"{community.name}居委会",
+            UnitKind.COMMUNITY_COMMITTEE,
+            community,
+            street_center,
+        )
     return units
 
 
@@ -97,17 +116,42 @@ def _ensure_users(district: Area, units: dict[str, Unit]) -> list[DemoLogin]:
         ("leader", _("Demo district leader"), Role.LEADER, units["center"], district),
         ("dispatcher", _("Demo dispatcher"), Role.DISPATCHER, units["center"], district),
         ("clerk", _("Demo intake clerk"), Role.INTAKE_CLERK, units["center"], district),
-        ("petition", _("Demo petition officer"), Role.PETITION_OFFICER, units["petition"],
-         district),
+        (
+            "petition",
+            _("Demo petition officer"),
+            Role.PETITION_OFFICER,
+            units["petition"],
+            district,
+        ),
         ("crowd", _("Demo crowd operator"), Role.CROWD_OPERATOR, units["emergency"], district),
-        ("street", _("Demo street leader"), Role.LEADER, units[f"{first_street.code}-center"],
-         first_street),
-        ("handler", _("Demo street handler"), Role.HANDLER, units[f"{first_street.code}-office"],
-         first_street),
-        ("community", _("Demo community handler"), Role.HANDLER,
-         units[f"{first_community.code}-committee"], first_community),
-        ("gridworker", _("Demo grid worker"), Role.GRID_WORKER,
-         units[f"{first_community.code}-committee"], first_grid),
+        (
+            "street",
+            _("Demo street leader"),
+            Role.LEADER,
+            units[f"{first_street.code}-center"],
+            first_street,
+        ),
+        (
+            "handler",
+            _("Demo street handler"),
+            Role.HANDLER,
+            units[f"{first_street.code}-office"],
+            first_street,
+        ),
+        (
+            "community",
+            _("Demo community handler"),
+            Role.HANDLER,
+            units[f"{first_community.code}-committee"],
+            first_community,
+        ),
+        (
+            "gridworker",
+            _("Demo grid worker"),
+            Role.GRID_WORKER,
+            units[f"{first_community.code}-committee"],
+            first_grid,
+        ),
     ]
     User = get_user_model()
     logins = []
@@ -120,6 +164,7 @@ def _ensure_users(district: Area, units: dict[str, Unit]) -> list[DemoLogin]:
                 user.save(update_fields=["is_staff", "is_superuser"])
         person, _created = Person.objects.get_or_create(user=user, defaults={"name": str(name)})
         Membership.objects.get_or_create(person=person, unit=unit, role=role, scope=scope)
-        logins.append(DemoLogin(username, str(Role(role).label), unit.name,
-                                f"{scope.name} ({scope.code})"))
+        logins.append(
+            DemoLogin(username, str(Role(role).label), unit.name, f"{scope.name} ({scope.code})")
+        )
     return logins

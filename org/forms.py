@@ -11,14 +11,23 @@ from org.selectors import CHANGE, UNMASK, AuditFilter
 
 class AuditFilterForm(forms.Form):
     person = forms.CharField(label=_("Person"), max_length=100, required=False)
-    area = forms.CharField(label=_("Area code"), max_length=15, required=False, validators=[
-        RegexValidator(r"^[0-9]{6,15}$", _("An area code is 6 to 15 digits."))])
-    since = forms.DateField(label=_("From"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[
-        ("", _("Everything")), (UNMASK, _("Unmasks")), (CHANGE, _("Access changes"))])
+    area = forms.CharField(
+        label=_("Area code"),
+        max_length=15,
+        required=False,
+        validators=[RegexValidator(r"^[0-9]{6,15}$", _("An area code is 6 to 15 digits."))],
+    )
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        required=False,
+        choices=[("", _("Everything")), (UNMASK, _("Unmasks")), (CHANGE, _("Access changes"))],
+    )
 
     def clean(self):
         data = super().clean()
@@ -29,5 +38,10 @@ class AuditFilterForm(forms.Form):
 
     def audit_filter(self) -> AuditFilter:
         d = self.cleaned_data
-        return AuditFilter(person=d.get("person", "").strip(), area=d.get("area", ""),
-                           since=d.get("since"), until=d.get("until"), kind=d.get("kind", ""))
+        return AuditFilter(
+            person=d.get("person", "").strip(),
+            area=d.get("area", ""),
+            since=d.get("since"),
+            until=d.get("until"),
+            kind=d.get("kind", ""),
+        )

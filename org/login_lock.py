@@ -27,8 +27,11 @@ class LoginLockHandler(AxesDatabaseHandler):
         # One queryset per entry of AXES_LOCKOUT_PARAMETERS, in that order.
         counts = []
         user_limit = get_failure_limit(request, credentials)
-        for param, attempts in zip(settings.AXES_LOCKOUT_PARAMETERS,
-                                   self.get_user_attempts(request, credentials), strict=True):
+        for param, attempts in zip(
+            settings.AXES_LOCKOUT_PARAMETERS,
+            self.get_user_attempts(request, credentials),
+            strict=True,
+        ):
             n = attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
             if param == "ip_address":
                 # n failures against the address limit, as failures against the account limit

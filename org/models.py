@@ -19,8 +19,12 @@ class Unit(models.Model):
         "territory.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="units"
     )
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     phone = models.CharField(_("duty phone"), max_length=30, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -39,8 +43,12 @@ class Person(models.Model):
     """A member of staff. Residents are not people here; they appear only as case parties."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("login"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="person",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
     )
     name = models.CharField(_("name"), max_length=50)
     work_phone = models.CharField(_("work phone"), max_length=30, blank=True)
@@ -66,7 +74,9 @@ class Membership(models.Model):
     )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     scope = models.ForeignKey(
-        "territory.Area", verbose_name=_("territory scope"), on_delete=models.PROTECT,
+        "territory.Area",
+        verbose_name=_("territory scope"),
+        on_delete=models.PROTECT,
         related_name="+",
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -87,8 +97,10 @@ class Membership(models.Model):
     def clean(self) -> None:
         unit_area = getattr(self.unit, "area", None)
         scope = getattr(self, "scope", None)
-        if unit_area is not None and scope is not None and not (
-            scope.code.startswith(unit_area.code) or unit_area.code.startswith(scope.code)
+        if (
+            unit_area is not None
+            and scope is not None
+            and not (scope.code.startswith(unit_area.code) or unit_area.code.startswith(scope.code))
         ):
             raise ValidationError(
                 {"scope": _("The scope must lie on the unit's own branch of the territory.")}
@@ -119,18 +131,30 @@ class AccessChange(models.Model):
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     actor_label = models.CharField(_("changed by"), max_length=100, blank=True)
     action = models.CharField(_("change"), max_length=30, choices=AccessAction.choices)
     subject_label = models.CharField(_("concerning"), max_length=200)
     person = models.ForeignKey(
-        Person, verbose_name=_("person"), null=True, blank=True, on_delete=models.SET_NULL,
+        Person,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     unit = models.ForeignKey(
-        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL,
+        Unit,
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     # The area the change concerns (a membership's scope, a unit's area); when a change

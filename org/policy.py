@@ -30,23 +30,37 @@ RIGHTS = (SEE, ACT, UNMASK)
 # The ordinary types: every staff role of the territory sees and acts; those who talk to
 # residents unmask; the working unit unmasks too.
 _ORDINARY = {
-    R.GRID_WORKER: "SAu", R.INTAKE_CLERK: "SAU", R.DISPATCHER: "SAU", R.HANDLER: "SAu",
-    R.LEADER: "SAU", R.PETITION_OFFICER: "SA", R.ADMINISTRATOR: "SA",
+    R.GRID_WORKER: "SAu",
+    R.INTAKE_CLERK: "SAU",
+    R.DISPATCHER: "SAU",
+    R.HANDLER: "SAu",
+    R.LEADER: "SAU",
+    R.PETITION_OFFICER: "SA",
+    R.ADMINISTRATOR: "SA",
 }
 
 POLICY: dict[str, dict[str, str]] = {
     "dispute": {**_ORDINARY, R.PETITION_OFFICER: "SAU"},
     # A petitioner's name and details only for those who handle the petition.
     "petition": {
-        R.PETITION_OFFICER: "SAU", R.LEADER: "SAU", R.DISPATCHER: "SA", R.INTAKE_CLERK: "SA",
-        R.HANDLER: "sau", R.GRID_WORKER: "sau",
+        R.PETITION_OFFICER: "SAU",
+        R.LEADER: "SAU",
+        R.DISPATCHER: "SA",
+        R.INTAKE_CLERK: "SA",
+        R.HANDLER: "sau",
+        R.GRID_WORKER: "sau",
     },
     "hazard": dict(_ORDINARY),
     "request": dict(_ORDINARY),
     "rental": dict(_ORDINARY),
     "crowd": {
-        R.CROWD_OPERATOR: "SAU", R.LEADER: "SAU", R.DISPATCHER: "SAU", R.GRID_WORKER: "SA",
-        R.HANDLER: "SAu", R.INTAKE_CLERK: "SA", R.ADMINISTRATOR: "SA",
+        R.CROWD_OPERATOR: "SAU",
+        R.LEADER: "SAU",
+        R.DISPATCHER: "SAU",
+        R.GRID_WORKER: "SA",
+        R.HANDLER: "SAu",
+        R.INTAKE_CLERK: "SA",
+        R.ADMINISTRATOR: "SA",
     },
     "*": dict(_ORDINARY),
 }

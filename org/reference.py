@@ -122,8 +122,15 @@ class Cached(Generic[T]):
 
 # -- which models count as reference data ---------------------------------------------------
 WATCHED = (
-    "cases.CaseType", "cases.Category", "cases.RoutingRule", "org.Unit", "org.Person",
-    "org.Membership", "api.ApiToken", "territory.Area", settings.AUTH_USER_MODEL,
+    "cases.CaseType",
+    "cases.Category",
+    "cases.RoutingRule",
+    "org.Unit",
+    "org.Person",
+    "org.Membership",
+    "api.ApiToken",
+    "territory.Area",
+    settings.AUTH_USER_MODEL,
 )
 
 

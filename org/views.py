@@ -44,12 +44,20 @@ def audit(request):
     if flt is None:
         return render(request, "org/audit.html", {"form": form}, status=400)
     page = Paginator(selectors.audit_log(request.user, flt), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+        request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "org/audit.html", {
-        "form": form, "page": page, "entries": selectors.entries(page.object_list),
-        "query": query.urlencode()})
+    return render(
+        request,
+        "org/audit.html",
+        {
+            "form": form,
+            "page": page,
+            "entries": selectors.entries(page.object_list),
+            "query": query.urlencode(),
+        },
+    )
 
 
 def _plain(value) -> str:
@@ -69,23 +77,46 @@ def audit_export(request):
         return render(request, "org/audit.html", {"form": form}, status=400)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Audit"))
-    ws.append([_("When"), _("Who"), _("What"), _("Concerning"), _("Case"), _("Fields"),
-               _("Reason"), _("Area code"), _("Before"), _("After")])
+    ws.append(
+        [
+            _("When"),
+            _("Who"),
+            _("What"),
+            _("Concerning"),
+            _("Case"),
+            _("Fields"),
+            _("Reason"),
+            _("Area code"),
+            _("Before"),
+            _("After"),
+        ]
+    )
     rows = selectors.audit_log(request.user, flt)[:EXPORT_LIMIT]
     for start in range(0, EXPORT_LIMIT, 2000):
-        chunk = selectors.entries(rows[start:start + 2000])
+        chunk = selectors.entries(rows[start : start + 2000])
         for e in chunk:
-            ws.append([_plain(f"{timezone.localtime(e.at):%Y-%m-%d %H:%M:%S}"), _plain(e.actor),
-                       _plain(e.action), _plain(e.subject), _plain(e.case_number),
-                       _plain(e.fields), _plain(e.reason), _plain(e.area_code),
-                       _plain(e.before), _plain(e.after)])
+            ws.append(
+                [
+                    _plain(f"{timezone.localtime(e.at):%Y-%m-%d %H:%M:%S}"),
+                    _plain(e.actor),
+                    _plain(e.action),
+                    _plain(e.subject),
+                    _plain(e.case_number),
+                    _plain(e.fields),
+                    _plain(e.reason),
+                    _plain(e.area_code),
+                    _plain(e.before),
+                    _plain(e.after),
+                ]
+            )
         if len(chunk) < 2000:
             break
     buffer = io.BytesIO()
     wb.save(buffer)
     response = HttpResponse(
         buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     name = f"audit-{timezone.localdate():%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

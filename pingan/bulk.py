@@ -55,8 +55,9 @@ def execute(connection, sql: str, params: list) -> list[tuple]:
         return cursor.fetchall() if cursor.description else []
 
 
-def _insert_statement(objs: list[Model], connection, *, returning: bool = True
-                      ) -> tuple[str, list, Callable | None, Callable]:
+def _insert_statement(
+    objs: list[Model], connection, *, returning: bool = True
+) -> tuple[str, list, Callable | None, Callable]:
     """The INSERT of `objs` (one model): its text and parameters, what to do with its rows
     (give the objects their new primary keys; None when they came with them, or when
     `returning` is False and their keys are not wanted), and what to do once it has run."""
@@ -92,11 +93,24 @@ _SAME_BOOL = (bool,)
 _DATETIME, _DATE = "datetime", "date"
 _PLAIN_FIELDS = {
     **dict.fromkeys(("CharField", "TextField", "SlugField"), _SAME_STR),
-    **dict.fromkeys(("IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
-                     "SmallIntegerField", "BigIntegerField", "PositiveBigIntegerField",
-                     "AutoField", "BigAutoField", "SmallAutoField"), _SAME_INT),
-    "FloatField": _SAME_FLOAT, "BooleanField": _SAME_BOOL,
-    "DateTimeField": _DATETIME, "DateField": _DATE,
+    **dict.fromkeys(
+        (
+            "IntegerField",
+            "PositiveIntegerField",
+            "PositiveSmallIntegerField",
+            "SmallIntegerField",
+            "BigIntegerField",
+            "PositiveBigIntegerField",
+            "AutoField",
+            "BigAutoField",
+            "SmallAutoField",
+        ),
+        _SAME_INT,
+    ),
+    "FloatField": _SAME_FLOAT,
+    "BooleanField": _SAME_BOOL,
+    "DateTimeField": _DATETIME,
+    "DateField": _DATE,
 }
 
 
@@ -110,12 +124,16 @@ def _plan(model: type[Model], alias: str, with_pk: bool) -> list[tuple]:
     for field in _statement(model, alias, with_pk)[0]:
         relation = type(field) is m.ForeignKey  # exactly: a subclass may convert values
         target = field.target_field if relation else field
-        kind = _PLAIN_FIELDS.get(type(target).__name__) \
-            if type(target).__module__ == m.fields.__name__ else None
+        kind = (
+            _PLAIN_FIELDS.get(type(target).__name__)
+            if type(target).__module__ == m.fields.__name__
+            else None
+        )
         if relation and kind is not _SAME_INT:
             kind = None
-        if kind in (_DATETIME, _DATE) and (getattr(field, "auto_now", False)
-                                           or getattr(field, "auto_now_add", False)):
+        if kind in (_DATETIME, _DATE) and (
+            getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        ):
             kind = None  # pre_save sets the time
         plan.append((field.attname, kind, field))
     return plan
@@ -175,19 +193,25 @@ def _plain(value):
 
 
 @lru_cache(maxsize=256)
-def _statement(model: type[Model], alias: str, with_pk: bool, returning: bool = True
-               ) -> tuple[list, str]:
+def _statement(
+    model: type[Model], alias: str, with_pk: bool, returning: bool = True
+) -> tuple[list, str]:
     """The columns and text of the model's INSERT from a JSON array of rows; without the
     primary key (with_pk False), the database gives it, and the statement returns it unless
     `returning` is False."""
     connection = connections[alias]
     meta = model._meta
-    fields = [f for f in meta.concrete_fields
-              if with_pk or not (f.primary_key and isinstance(f, AutoFieldMixin))]
+    fields = [
+        f
+        for f in meta.concrete_fields
+        if with_pk or not (f.primary_key and isinstance(f, AutoFieldMixin))
+    ]
     quote = connection.ops.quote_name
     values = ", ".join(f"(r->>{i})::{_cast(f, connection)}" for i, f in enumerate(fields))
-    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-           f"SELECT {values} FROM jsonb_array_elements(%s::text::jsonb) AS r")
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"SELECT {values} FROM jsonb_array_elements(%s::text::jsonb) AS r"
+    )
     if not with_pk and returning:
         sql += f" RETURNING {quote(meta.pk.column)}"
     return fields, sql
@@ -226,9 +250,14 @@ class Together:
         self._done: list[Callable[[], None]] = []
         self._ids: list[tuple[list[Model], str]] = []
 
-    def execute(self, sql: str, params: list,
-                then: Callable[[list[tuple]], None] | None = None, *,
-                join: bool = False) -> None:
+    def execute(
+        self,
+        sql: str,
+        params: list,
+        then: Callable[[list[tuple]], None] | None = None,
+        *,
+        join: bool = False,
+    ) -> None:
         """Add a statement; its rows go to `then`. `join`: an INSERT (or upsert) that returns
         nothing and touches no rows another statement of the round touches, so it may
         travel with its neighbours in one `WITH` statement (see the class)."""
@@ -253,8 +282,7 @@ class Together:
         if not self.queued:
             type(objs[0]).objects.using(self.connection.alias).bulk_create(objs)
             return
-        sql, params, then, done = _insert_statement(objs, self.connection,
-                                                    returning=returning)
+        sql, params, then, done = _insert_statement(objs, self.connection, returning=returning)
         self.execute(sql, params, then, join=then is None)
         self._done.append(done)
 
@@ -267,7 +295,8 @@ class Together:
         if not self.queued:
             names = [f.attname for f in model._meta.concrete_fields]
             model.objects.using(self.connection.alias).bulk_create(
-                [model(**dict(zip(names, row, strict=True))) for row in rows])
+                [model(**dict(zip(names, row, strict=True))) for row in rows]
+            )
             return
         _fields, sql = _statement(model, self.connection.alias, True)
         self.execute(sql, [_json_rows([[_plain(v) for v in row] for row in rows])], join=True)
@@ -326,9 +355,11 @@ class Together:
 
 
 # Keys from several sequences in one statement: (which request, a new key) per row.
-_IDS_SQL = ("SELECT t.k, nextval(t.seq::regclass) "
-            "FROM jsonb_to_recordset(%s::text::jsonb) AS t(k int, seq text, n int), "
-            "generate_series(1, t.n)")
+_IDS_SQL = (
+    "SELECT t.k, nextval(t.seq::regclass) "
+    "FROM jsonb_to_recordset(%s::text::jsonb) AS t(k int, seq text, n int), "
+    "generate_series(1, t.n)"
+)
 
 
 def _joined(queue: list[tuple]) -> list[tuple]:
@@ -341,10 +372,15 @@ def _joined(queue: list[tuple]) -> list[tuple]:
         if len(run) == 1:
             out.append(run[0])
         elif run:
-            parts = ", ".join(f"w{i} AS ({statement[0]})"
-                              for i, statement in enumerate(run[:-1]))
-            out.append((f"WITH {parts} {run[-1][0]}",
-                        [p for statement in run for p in statement[1]], None, False))
+            parts = ", ".join(f"w{i} AS ({statement[0]})" for i, statement in enumerate(run[:-1]))
+            out.append(
+                (
+                    f"WITH {parts} {run[-1][0]}",
+                    [p for statement in run for p in statement[1]],
+                    None,
+                    False,
+                )
+            )
         run.clear()
 
     for statement in queue:

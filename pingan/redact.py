@@ -98,16 +98,26 @@ MACAO_ID = re.compile(r"(?<![0-9A-Za-z/])(?:\d{7} ?\( ?\d ?\)|\d/\d{6}/\d)(?![0-
 # Taiwan A123456789, passports E12345678, G1234567, EA1234567, HK without brackets A1234567.
 LETTER_ID = re.compile(_NOT_ALNUM_BEFORE + r"[A-Za-z]{1,2}\d{7,9}" + _NOT_ALNUM_AFTER)
 _COUNTRY = r"(?:\( ?(?:\+|00)?86 ?\)|(?:\+|00) ?86|86(?=[ .\-]))" + _SEP
-MOBILE = re.compile(r"(?<!\d)(?:" + _COUNTRY + r")?1[3-9]\d" + _SEP + r"\d{4}" + _SEP
-                    + r"\d{4}(?!\d)")
+MOBILE = re.compile(
+    r"(?<!\d)(?:" + _COUNTRY + r")?1[3-9]\d" + _SEP + r"\d{4}" + _SEP + r"\d{4}(?!\d)"
+)
 _EXTENSION = r"(?: ?(?:-|转|分机|ext\.?|x) ?\d{1,6})?"
 LANDLINE = re.compile(
-    r"(?<!\d)(?:" + _COUNTRY + r"\(?0?\d{2,3}\)?|\(0\d{2,3}\)|0\d{2,3})" + _SEP + r"\d{3,4}"
-    + _SEP + r"\d{4}" + _EXTENSION + r"(?!\d)")
+    r"(?<!\d)(?:"
+    + _COUNTRY
+    + r"\(?0?\d{2,3}\)?|\(0\d{2,3}\)|0\d{2,3})"
+    + _SEP
+    + r"\d{3,4}"
+    + _SEP
+    + r"\d{4}"
+    + _EXTENSION
+    + r"(?!\d)"
+)
 # Numbers right after a word that says they are one: 电话 6123 4567, QQ 12345678.
 _CUE_NUMBER = re.compile(
     r"(?i)(?:电话|手机|手机号|座机|号码|联系方式|微信|qq|tel|phone|mobile)[:：]? ?"
-    r"(\+?\d[\d .\-]{3,}\d)")
+    r"(\+?\d[\d .\-]{3,}\d)"
+)
 # Any other long run of digits (bank cards, numbers written without separators).
 LONG_DIGITS = re.compile(r"(?<!\d)\d{9,}(?!\d)")
 
@@ -128,8 +138,14 @@ SURNAMES = set(
     "练仲乐虞卞封竺冼原官衣楚佟栗匡宗应台巫鞠僧桑荆谌银扬明沙薄伏岑习胥保和蔺水云昌凤酆常"
 )
 NAME_CUE = re.compile(
-    r"(?P<cue>" + _STRONG_NAME_CUE + r"|" + _WEAK_NAME_CUE + r")[:： ]{0,2}(?P<name>[" + _HAN
-    + r"]{2,4})")
+    r"(?P<cue>"
+    + _STRONG_NAME_CUE
+    + r"|"
+    + _WEAK_NAME_CUE
+    + r")[:： ]{0,2}(?P<name>["
+    + _HAN
+    + r"]{2,4})"
+)
 # A name ends before these: 我叫张三住在…, 联系人李四电话…
 _NAME_STOP = set("的在住是，。电手号联家今年反映要求和与及请向从到给我你他她您")
 
@@ -158,8 +174,7 @@ def _mask_alnum(match: str, head: int, tail: int) -> str:
     separators and brackets stay so the text keeps its shape."""
     positions = [i for i, ch in enumerate(match) if ch.isalnum()]
     shown = set(positions[:head]) | (set(positions[-tail:]) if tail else set())
-    return "".join(ch if (i in shown or not ch.isalnum()) else "*"
-                   for i, ch in enumerate(match))
+    return "".join(ch if (i in shown or not ch.isalnum()) else "*" for i, ch in enumerate(match))
 
 
 def _mask_id(match: str) -> str:
@@ -194,9 +209,10 @@ def _mask_landline(match: str) -> str:
     m = re.match(r"(.*?(?:\(0?\d{2,3}\)|0\d{2,3}|86[ .\-]?\(?0?\d{2,3}\)?))(.*)", match)
     area, rest = (m.group(1), m.group(2)) if m else ("", match)
     ext = re.search(r" ?(?:-|转|分机|ext\.?|x) ?\d{1,6}$", rest)
-    local = rest[: ext.start()] if ext and sum(c.isdigit() for c in rest[: ext.start()]) >= 7 \
-        else rest
-    extension = rest[len(local):]
+    local = (
+        rest[: ext.start()] if ext and sum(c.isdigit() for c in rest[: ext.start()]) >= 7 else rest
+    )
+    extension = rest[len(local) :]
     return area + _mask_alnum(local, 0, 2) + re.sub(r"\d", "*", extension)
 
 
@@ -257,7 +273,7 @@ def find(text: str) -> list[tuple[int, int, str]]:
     for m in NAME_CUE.finditer(norm):
         span = _name_span(m)
         if span and _free(taken, *span):
-            take(*span, mask_name(norm[span[0]:span[1]]))
+            take(*span, mask_name(norm[span[0] : span[1]]))
     if origin is None:
         return sorted(found)
     return [(origin[start], origin[end - 1] + 1, mask) for start, end, mask in sorted(found)]
@@ -281,13 +297,50 @@ def scrub(text: str | None) -> str:
 
 
 # Keys of event data that hold codes, numbers and times we made, not anyone's free text.
-STRUCTURED_KEYS = frozenset({
-    "location", "grid", "channel", "routed_to", "co_units", "rule", "duplicates", "deadline",
-    "unit", "from_unit", "to_unit", "into", "merged", "due_at", "warn_at", "from_due",
-    "paused_from", "at", "from", "to", "proposed", "supervision", "party", "fields", "outcome",
-    "method", "rating", "format", "number", "unique_key", "media_url", "amount", "from_level",
-    "to_level", "passed", "on_time", "_fields", "area_code", "grid_code", "row",
-})
+STRUCTURED_KEYS = frozenset(
+    {
+        "location",
+        "grid",
+        "channel",
+        "routed_to",
+        "co_units",
+        "rule",
+        "duplicates",
+        "deadline",
+        "unit",
+        "from_unit",
+        "to_unit",
+        "into",
+        "merged",
+        "due_at",
+        "warn_at",
+        "from_due",
+        "paused_from",
+        "at",
+        "from",
+        "to",
+        "proposed",
+        "supervision",
+        "party",
+        "fields",
+        "outcome",
+        "method",
+        "rating",
+        "format",
+        "number",
+        "unique_key",
+        "media_url",
+        "amount",
+        "from_level",
+        "to_level",
+        "passed",
+        "on_time",
+        "_fields",
+        "area_code",
+        "grid_code",
+        "row",
+    }
+)
 
 
 def scrub_data(value: Any, key: str | None = None) -> Any:

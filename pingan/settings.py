@@ -44,9 +44,7 @@ if not DEBUG and SECRET_KEY.startswith("insecure-") and not env_bool("PINGAN_EMB
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [
-    o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o
-]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -105,7 +103,6 @@ TEMPLATES = [
         },
     },
 ]
-
 
 
 def database(url: str) -> dict:
@@ -174,8 +171,7 @@ LOGOUT_REDIRECT_URL = "login"
 # address after repeated failures against any accounts (counted separately; the address's
 # limit is higher, for offices behind one address: org/login_lock.py).
 AXES_FAILURE_LIMIT = int(os.environ.get("PINGAN_LOGIN_FAILURE_LIMIT", "5"))
-PINGAN_LOGIN_ADDRESS_FAILURE_LIMIT = int(
-    os.environ.get("PINGAN_LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+PINGAN_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("PINGAN_LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_HANDLER = "org.login_lock.LoginLockHandler"
@@ -197,11 +193,17 @@ PINGAN_PUBLIC_TRACK_THROTTLE = _throttle("PINGAN_PUBLIC_TRACK_THROTTLE", "10/600
 PINGAN_PUBLIC_REPORT_THROTTLE = _throttle("PINGAN_PUBLIC_REPORT_THROTTLE", "20/3600")
 # The throttles count in the cache: in-process by default (counts per worker process);
 # PINGAN_CACHE=database shares them between processes (run `pingan createcachetable` once).
-CACHES = {"default": {
-    "BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "pingan_cache",
-} if os.environ.get("PINGAN_CACHE") == "database" else {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pingan",
-}}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "pingan_cache",
+    }
+    if os.environ.get("PINGAN_CACHE") == "database"
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pingan",
+    }
+}
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -306,8 +308,7 @@ PINGAN_INTAKE_GROUP_COMMIT = os.environ.get("PINGAN_INTAKE_GROUP_COMMIT", "1") !
 PINGAN_INTAKE_COMMIT_DELAY_MS = float(os.environ.get("PINGAN_INTAKE_COMMIT_DELAY_MS", "2"))
 # Reference data (units, memberships, catalogue, routing rules, tokens) kept in memory is
 # checked for changes at most this often (seconds; org/reference.py).
-PINGAN_REFERENCE_RECHECK_SECONDS = float(
-    os.environ.get("PINGAN_REFERENCE_RECHECK_SECONDS", "2"))
+PINGAN_REFERENCE_RECHECK_SECONDS = float(os.environ.get("PINGAN_REFERENCE_RECHECK_SECONDS", "2"))
 # How often each process that ingests crowd readings checks its venues for silent sensors
 # and lapsed early warnings (seconds; crowd/services.py `tick`); 0 turns it off.
 PINGAN_CROWD_TICK_SECONDS = float(os.environ.get("PINGAN_CROWD_TICK_SECONDS", "1"))

@@ -107,8 +107,11 @@ class RefuseNulMiddleware:
         path = request.path_info
         if path.startswith("/api/"):
             body = {"detail": detail, "code": "invalid_input", "errors": {field: message}}
-            return HttpResponse(json.dumps(body, ensure_ascii=False), status=400,
-                                content_type="application/json; charset=utf-8")
+            return HttpResponse(
+                json.dumps(body, ensure_ascii=False),
+                status=400,
+                content_type="application/json; charset=utf-8",
+            )
         if path.startswith("/open311/"):
             from api.open311.render import Open311Error, error_response
 

@@ -11,6 +11,14 @@ class AreaAdmin(admin.ModelAdmin):
     list_filter = ("level",)
     search_fields = ("code", "name")
     raw_id_fields = ("parent",)
-    readonly_fields = ("centroid_lon", "centroid_lat", "area_m2", "min_lon", "min_lat",
-                       "max_lon", "max_lat", "updated_at")
+    readonly_fields = (
+        "centroid_lon",
+        "centroid_lat",
+        "area_m2",
+        "min_lon",
+        "min_lat",
+        "max_lon",
+        "max_lat",
+        "updated_at",
+    )
     list_per_page = 100

@@ -57,7 +57,10 @@ class Area(models.Model):
         expected = CODE_LENGTH.get(self.level)
         if expected and (len(self.code) != expected or not self.code.isdigit()):
             raise ValidationError(
-                {"code": _("A %(level)s code has %(n)d digits.") % {"level": self.level, "n": expected}}
+                {
+                    "code": _("A %(level)s code has %(n)d digits.")
+                    % {"level": self.level, "n": expected}
+                }
             )
         if self.parent_id is None and PARENT_LEVEL.get(self.level) is not None:
             raise ValidationError({"parent": _("Only a district has no parent.")})

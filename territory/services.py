@@ -178,9 +178,7 @@ def _parse(features: list[dict], crs: str, progress) -> tuple[list[_Row], list[P
                 Problem(i, code, "code", _("must be 6, 9, 12 or 15 digits (division + 3 + 3 + 3)"))
             )
         elif code in seen:
-            problems.append(
-                Problem(i, code, "code", _("duplicate of feature %d") % seen[code])
-            )
+            problems.append(Problem(i, code, "code", _("duplicate of feature %d") % seen[code]))
         else:
             seen[code] = i
         if not name:
@@ -193,7 +191,9 @@ def _parse(features: list[dict], crs: str, progress) -> tuple[list[_Row], list[P
             if level and level != expected:
                 problems.append(
                     Problem(
-                        i, code, "level",
+                        i,
+                        code,
+                        "level",
                         _("%(level)s does not match a %(n)d-digit code (%(expected)s)")
                         % {"level": level, "n": len(code), "expected": expected},
                     )
@@ -236,9 +236,7 @@ def _check_tree(rows: list[_Row], tolerance: float) -> list[Problem]:
     by_code = {r.code: r for r in rows}
     stored_parents = {
         a.code: a
-        for a in Area.objects.filter(code__in=_parent_codes(rows)).exclude(
-            code__in=list(by_code)
-        )
+        for a in Area.objects.filter(code__in=_parent_codes(rows)).exclude(code__in=list(by_code))
     }
     siblings: dict[str, list[_Row]] = {}
     for row in rows:
@@ -252,16 +250,24 @@ def _check_tree(rows: list[_Row], tolerance: float) -> list[Problem]:
             parent_geom = shapely.geometry.shape(stored_parents[parent_code].geometry)
         else:
             problems.append(
-                Problem(row.index, row.code, "parent",
-                        _("parent %s is neither in the file nor stored") % parent_code)
+                Problem(
+                    row.index,
+                    row.code,
+                    "parent",
+                    _("parent %s is neither in the file nor stored") % parent_code,
+                )
             )
             continue
         outside = row.geometry.difference(parent_geom).area
         if outside > tolerance * row.geometry.area:
             problems.append(
-                Problem(row.index, row.code, "geometry",
-                        _("%(pct).1f%% lies outside its parent %(parent)s")
-                        % {"pct": 100 * outside / row.geometry.area, "parent": parent_code})
+                Problem(
+                    row.index,
+                    row.code,
+                    "geometry",
+                    _("%(pct).1f%% lies outside its parent %(parent)s")
+                    % {"pct": 100 * outside / row.geometry.area, "parent": parent_code},
+                )
             )
     for group in siblings.values():
         problems += _overlaps(group, tolerance)
@@ -281,9 +287,13 @@ def _overlaps(group: list[_Row], tolerance: float) -> list[Problem]:
         shared = a.geometry.intersection(b.geometry).area
         if shared > tolerance * min(a.geometry.area, b.geometry.area):
             problems.append(
-                Problem(b.index, b.code, "geometry",
-                        _("overlaps its sibling %(other)s (feature %(n)d)")
-                        % {"other": a.code, "n": a.index})
+                Problem(
+                    b.index,
+                    b.code,
+                    "geometry",
+                    _("overlaps its sibling %(other)s (feature %(n)d)")
+                    % {"other": a.code, "n": a.index},
+                )
             )
     return problems
 

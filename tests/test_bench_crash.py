@@ -29,18 +29,41 @@ def bench_url():
 
 
 def _run(args: list[str], env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=240, check=False)
+    return subprocess.run(
+        [sys.executable, *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
 
 
 def test_a_killed_server_loses_no_acknowledged_write(bench_url, tmp_path):
     env = {**os.environ, "PINGAN_VAR_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    done = _run(["-m", "pingan.cli", "bench", "crash", "--database-url", bench_url,
-                 "--intakes", "150", "--threads", "2", "--kills", "1"], env)
+    done = _run(
+        [
+            "-m",
+            "pingan.cli",
+            "bench",
+            "crash",
+            "--database-url",
+            bench_url,
+            "--intakes",
+            "150",
+            "--threads",
+            "2",
+            "--kills",
+            "1",
+        ],
+        env,
+    )
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout
     last = done.stdout.strip().splitlines()[-1]
-    assert last == "acknowledged=150 found=150 half_written=0 rollups_equal=true", \
-        done.stderr[-3000:]
+    assert last == "acknowledged=150 found=150 half_written=0 rollups_equal=true", done.stderr[
+        -3000:
+    ]
     assert "SIGKILL 1 at" in done.stderr and "a new one answering" in done.stderr
 
     # The check is not blind: a case's status past its last event and a rollup row moved are seen.
@@ -50,8 +73,10 @@ def test_a_killed_server_loses_no_acknowledged_write(bench_url, tmp_path):
     number = next(iter(json.loads(given.read_text())["acknowledged"].values()))["number"]
     with psycopg.connect(bench_url, autocommit=True) as conn:
         conn.execute("update cases_case set status = 'closed' where number = %s", [number])
-        conn.execute("update measures_rollup set received = received + 1 "
-                     "where id = (select min(id) from measures_rollup where received > 0)")
+        conn.execute(
+            "update measures_rollup set received = received + 1 "
+            "where id = (select min(id) from measures_rollup where received > 0)"
+        )
     env = {**env, "DATABASE_URL": bench_url, "DJANGO_SETTINGS_MODULE": "pingan.settings"}
     checked = _run(["-m", "bench.crash", "verify", str(given)], env)
     assert checked.returncode == 0, checked.stderr[-3000:]

@@ -13,8 +13,15 @@ ROOT = Path(__file__).resolve().parent.parent
 def _bench(args: list[str], var_dir: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(PINGAN_VAR_DIR=str(var_dir), PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "pingan.cli", "bench", *args], env=env,
-                          cwd=ROOT, capture_output=True, text=True, timeout=240, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "pingan.cli", "bench", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
 
 
 def test_the_crowd_bench_runs_without_a_database_and_creates_none(tmp_path):

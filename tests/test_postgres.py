@@ -42,18 +42,43 @@ def test_the_duplicate_search_reads_only_the_box_around_the_point(make_case):
 
     grids = list(Area.objects.filter(level=Level.GRID).order_by("code")) * 4  # 3,516 cases
     model = make_case()
-    fields = {f.attname: getattr(model, f.attname) for f in Case._meta.concrete_fields
-              if not f.primary_key}
-    Case.objects.bulk_create([
-        Case(**{**fields, "number": f"T-near-{i}", "client_key": None, "lon": g.centroid_lon,
-                "lat": g.centroid_lat})
-        for i, g in enumerate(grids)])
+    fields = {
+        f.attname: getattr(model, f.attname)
+        for f in Case._meta.concrete_fields
+        if not f.primary_key
+    }
+    Case.objects.bulk_create(
+        [
+            Case(
+                **{
+                    **fields,
+                    "number": f"T-near-{i}",
+                    "client_key": None,
+                    "lon": g.centroid_lon,
+                    "lat": g.centroid_lat,
+                }
+            )
+            for i, g in enumerate(grids)
+        ]
+    )
     numbered = similar_sql(True)
     for i in range(1, numbered.count("%s") + 1):
         numbered = numbered.replace("%s", f"${i}", 1)
-    args = [model.category_id, "received", "accepted", "assigned", "in_progress", "resolved",
-            0, model.lat - 0.003, model.lat + 0.003, model.lon - 0.003, model.lon + 0.003,
-            "2000-01-01", "2100-01-01"]
+    args = [
+        model.category_id,
+        "received",
+        "accepted",
+        "assigned",
+        "in_progress",
+        "resolved",
+        0,
+        model.lat - 0.003,
+        model.lat + 0.003,
+        model.lon - 0.003,
+        model.lon + 0.003,
+        "2000-01-01",
+        "2100-01-01",
+    ]
     with connection.cursor() as cursor:
         cursor.execute("set local plan_cache_mode = force_generic_plan")
         for analysed in (False, True):
@@ -62,8 +87,9 @@ def test_the_duplicate_search_reads_only_the_box_around_the_point(make_case):
             else:  # as a new database knows it: nothing
                 cursor.execute("delete from pg_statistic where starelid = 'cases_case'::regclass")
             cursor.execute(f"prepare near_dupes as {numbered}")
-            cursor.execute("explain execute near_dupes(" + ", ".join(["%s"] * len(args)) + ")",
-                           args)
+            cursor.execute(
+                "explain execute near_dupes(" + ", ".join(["%s"] * len(args)) + ")", args
+            )
             plan = "\n".join(row[0] for row in cursor.fetchall())
             cursor.execute("deallocate near_dupes")
             assert "case_dedupe_near" in plan, (analysed, plan)

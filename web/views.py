@@ -27,10 +27,17 @@ def territory_map(request):
         {
             "top_codes": [a.code for a in tops],
             "labels": {
-                "code": _("Code"), "name": _("Name"), "community": _("Community"),
-                "street": _("Street"), "district": _("District"), "area": _("Area"),
-                "grids": _("grids"), "back": _("Up one level"), "km2": _("km²"),
-                "loading": _("Loading…"), "error": _("Could not load the areas."),
+                "code": _("Code"),
+                "name": _("Name"),
+                "community": _("Community"),
+                "street": _("Street"),
+                "district": _("District"),
+                "area": _("Area"),
+                "grids": _("grids"),
+                "back": _("Up one level"),
+                "km2": _("km²"),
+                "loading": _("Loading…"),
+                "error": _("Could not load the areas."),
                 "level": {k: str(v) for k, v in Level.choices},
             },
         },
@@ -52,10 +59,13 @@ def area_children(request, code: str):
     subject = children or [area]  # a grid has no children: draw the grid itself
     for child in subject:
         props = {
-            "code": child.code, "name": child.name, "level": child.level,
+            "code": child.code,
+            "name": child.name,
+            "level": child.level,
             "level_label": str(Level(child.level).label),
             "area_km2": round(child.area_m2 / 1e6, 3),
-            "district": names.get(Level.DISTRICT, ""), "street": names.get(Level.STREET, ""),
+            "district": names.get(Level.DISTRICT, ""),
+            "street": names.get(Level.STREET, ""),
             "community": names.get(Level.COMMUNITY, ""),
         }
         if child.level == Level.COMMUNITY:
@@ -70,8 +80,12 @@ def area_children(request, code: str):
     ]
     return JsonResponse(
         {
-            "area": {"code": area.code, "name": area.name, "level": area.level,
-                     "level_label": str(Level(area.level).label)},
+            "area": {
+                "code": area.code,
+                "name": area.name,
+                "level": area.level,
+                "level_label": str(Level(area.level).label),
+            },
             "lineage": visible_chain,
             "children": {"type": "FeatureCollection", "features": features},
         },

@@ -30,12 +30,27 @@ PUBLIC_CASE_TYPES = ("request", "hazard", "rental")
 CLOSED_STATUSES = frozenset(FINAL_STATUSES)
 
 # Events whose text is written for the resident: the last one is the request's status_notes.
-NOTE_KINDS = (EventKind.RESOLVE, EventKind.REJECT, EventKind.CLOSE, EventKind.MERGE,
-              EventKind.REOPEN)
+NOTE_KINDS = (
+    EventKind.RESOLVE,
+    EventKind.REJECT,
+    EventKind.CLOSE,
+    EventKind.MERGE,
+    EventKind.REOPEN,
+)
 # Events published as request updates (the FixMyStreet extension).
-UPDATE_KINDS = (EventKind.INTAKE, EventKind.ACCEPT, EventKind.REJECT, EventKind.ASSIGN,
-                EventKind.TRANSFER, EventKind.ESCALATE, EventKind.START, EventKind.RESOLVE,
-                EventKind.REOPEN, EventKind.CLOSE, EventKind.MERGE)
+UPDATE_KINDS = (
+    EventKind.INTAKE,
+    EventKind.ACCEPT,
+    EventKind.REJECT,
+    EventKind.ASSIGN,
+    EventKind.TRANSFER,
+    EventKind.ESCALATE,
+    EventKind.START,
+    EventKind.RESOLVE,
+    EventKind.REOPEN,
+    EventKind.CLOSE,
+    EventKind.MERGE,
+)
 
 PRIORITY_ATTRIBUTE = "priority"
 PLACE_ATTRIBUTE = "place_detail"
@@ -78,9 +93,9 @@ class Service:
 def public_services() -> list[Service]:
     types = CaseType.objects.filter(code__in=PUBLIC_CASE_TYPES, is_active=True)
     found = [Service(t.code, t.name, t, None) for t in types]
-    categories = Category.objects.filter(
-        case_type__in=types, is_active=True
-    ).select_related("case_type", "parent__parent")
+    categories = Category.objects.filter(case_type__in=types, is_active=True).select_related(
+        "case_type", "parent__parent"
+    )
     found += [Service(c.code, c.name, c.case_type, c) for c in categories]
     return sorted(found, key=lambda s: (s.case_type.code, s.category is not None, s.code))
 
@@ -89,36 +104,49 @@ def find_service(code: str) -> Service | None:
     """The public service with this code; category codes win over case-type codes."""
     if not code:
         return None
-    category = Category.objects.filter(
-        code=code, is_active=True, case_type__code__in=PUBLIC_CASE_TYPES,
-        case_type__is_active=True,
-    ).select_related("case_type", "parent__parent").first()
+    category = (
+        Category.objects.filter(
+            code=code,
+            is_active=True,
+            case_type__code__in=PUBLIC_CASE_TYPES,
+            case_type__is_active=True,
+        )
+        .select_related("case_type", "parent__parent")
+        .first()
+    )
     if category is not None:
         return Service(category.code, category.name, category.case_type, category)
-    case_type = CaseType.objects.filter(code=code, code__in=PUBLIC_CASE_TYPES,
-                                        is_active=True).first()
+    case_type = CaseType.objects.filter(
+        code=code, code__in=PUBLIC_CASE_TYPES, is_active=True
+    ).first()
     if case_type is not None:
         return Service(case_type.code, case_type.name, case_type, None)
     return None
 
 
 def _deadline_text(service: Service) -> str:
-    policy = (service.category.effective_policy() if service.category
-              else service.case_type.deadline_policy())
+    policy = (
+        service.category.effective_policy()
+        if service.category
+        else service.case_type.deadline_policy()
+    )
     if policy is None:
         return ""
     unit = dict(DEADLINE_UNITS).get(policy.unit, policy.unit)
-    return _("Usually handled within %(amount)d %(unit)s.") % {"amount": policy.amount,
-                                                               "unit": unit}
+    return _("Usually handled within %(amount)d %(unit)s.") % {
+        "amount": policy.amount,
+        "unit": unit,
+    }
 
 
 def service_row(service: Service) -> dict:
     if service.category is None:
-        description = _("Not sure which service fits: describe the problem and we will classify it.")
+        description = _(
+            "Not sure which service fits: describe the problem and we will classify it."
+        )
         keywords = ""
     else:
-        description = _("%(name)s (%(group)s).") % {"name": service.name,
-                                                     "group": service.group}
+        description = _("%(name)s (%(group)s).") % {"name": service.name, "group": service.group}
         keywords = ", ".join(service.category.keyword_list())
     deadline = _deadline_text(service)
     return {
@@ -155,15 +183,19 @@ def service_attributes(service: Service) -> list[dict]:
         },
     ]
     if service.case_type.code == "hazard":
-        attributes.append({
-            "variable": False,
-            "code": HAZARD_NOTICE_ATTRIBUTE,
-            "datatype": "string",
-            "required": False,
-            "datatype_description": None,
-            "order": 3,
-            "description": _("If anyone is in danger now, call 119 (fire) or 110 (police) first."),
-        })
+        attributes.append(
+            {
+                "variable": False,
+                "code": HAZARD_NOTICE_ATTRIBUTE,
+                "datatype": "string",
+                "required": False,
+                "datatype_description": None,
+                "order": 3,
+                "description": _(
+                    "If anyone is in danger now, call 119 (fire) or 110 (police) first."
+                ),
+            }
+        )
     return attributes
 
 
@@ -186,7 +218,9 @@ def service_notice(case: Case) -> str | None:
     due = timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M")
     if case.owner_unit_id:
         return _("%(unit)s handles this request; expected by %(due)s.") % {
-            "unit": case.owner_unit.name, "due": due}
+            "unit": case.owner_unit.name,
+            "due": due,
+        }
     return _("Expected to be handled by %(due)s.") % {"due": due}
 
 
@@ -224,8 +258,13 @@ def address_of(case: Case, area_names: dict[str, str]) -> str:
 
 
 def area_codes_for(cases: list[Case]) -> set[str]:
-    return {c.area_code[:n] for c in cases if not c.address.strip()
-            for n in (15, 12, 9, 6) if len(c.area_code) >= n}
+    return {
+        c.area_code[:n]
+        for c in cases
+        if not c.address.strip()
+        for n in (15, 12, 9, 6)
+        if len(c.area_code) >= n
+    }
 
 
 def updated_at_of(case: Case) -> datetime:
@@ -260,8 +299,11 @@ def request_row(case: Case, events: list[CaseEvent], area_names: dict[str, str])
 
 def created_row(case: Case) -> dict:
     """The answer to POST requests: the request id, what happens next, no account."""
-    return {"service_request_id": case.number, "service_notice": service_notice(case),
-            "account_id": None}
+    return {
+        "service_request_id": case.number,
+        "service_notice": service_notice(case),
+        "account_id": None,
+    }
 
 
 # -- request updates (the FixMyStreet extension) -----------------------------------------------

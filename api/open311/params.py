@@ -73,8 +73,9 @@ def w3c_datetime(params, name: str) -> datetime | None:
         raise bad(name, _("not a valid date and time")) from exc
 
 
-def window(params, start_name: str, end_name: str, *, default: bool,
-           now: datetime | None = None) -> tuple[datetime | None, datetime | None]:
+def window(
+    params, start_name: str, end_name: str, *, default: bool, now: datetime | None = None
+) -> tuple[datetime | None, datetime | None]:
     """[start, end], at most 90 days. One end given: 90 days from or to it. Neither: the
     last 90 days when `default`, else no limit."""
     start, end = w3c_datetime(params, start_name), w3c_datetime(params, end_name)
@@ -139,8 +140,10 @@ def _positive_int(params, name: str, default: int, maximum: int) -> int:
 
 def page(params) -> tuple[int, int]:
     """(page, page_size): the paging extension; pages count from 1."""
-    return (_positive_int(params, "page", 1, MAX_PAGE),
-            _positive_int(params, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE))
+    return (
+        _positive_int(params, "page", 1, MAX_PAGE),
+        _positive_int(params, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
+    )
 
 
 def clean_form(form) -> None:
@@ -181,10 +184,17 @@ class NewRequest:
     client_key: str | None = None
 
     def intake_kwargs(self) -> dict:
-        kw = {"title": self.title, "text": self.text, "lon": self.lon, "lat": self.lat,
-              "address": self.address, "reporter_grid": self.reporter_grid,
-              "priority": self.priority, "parties": self.parties,
-              "client_key": self.client_key}
+        kw = {
+            "title": self.title,
+            "text": self.text,
+            "lon": self.lon,
+            "lat": self.lat,
+            "address": self.address,
+            "reporter_grid": self.reporter_grid,
+            "priority": self.priority,
+            "parties": self.parties,
+            "client_key": self.client_key,
+        }
         if self.service.category is not None:
             kw["category"] = self.service.category
         else:
@@ -198,7 +208,7 @@ def _title(text: str, service: mapping.Service) -> str:
     first = re.sub(r"^title:\s*", "", first, flags=re.IGNORECASE)
     if not first:
         return service.name
-    return first if len(first) <= TITLE_LENGTH else first[:TITLE_LENGTH - 1] + "…"
+    return first if len(first) <= TITLE_LENGTH else first[: TITLE_LENGTH - 1] + "…"
 
 
 def _location(params, jurisdiction_code: str, errors: list[str]) -> dict:
@@ -210,8 +220,7 @@ def _location(params, jurisdiction_code: str, errors: list[str]) -> dict:
     address_id = (params.get("address_id") or "").strip()
     if lat_raw or lon_raw:
         if not (lat_raw and lon_raw):
-            errors.append(problem("long" if lat_raw else "lat",
-                                  _("send lat and long together")))
+            errors.append(problem("long" if lat_raw else "lat", _("send lat and long together")))
         else:
             try:
                 lat, lon = float(lat_raw), float(lon_raw)
@@ -225,15 +234,21 @@ def _location(params, jurisdiction_code: str, errors: list[str]) -> dict:
                 else:
                     grid = get_locator().locate(lon, lat)
                     if grid and not grid.startswith(jurisdiction_code):
-                        errors.append(problem("lat", _("the point lies outside jurisdiction %s")
-                                              % jurisdiction_code))
+                        errors.append(
+                            problem(
+                                "lat",
+                                _("the point lies outside jurisdiction %s") % jurisdiction_code,
+                            )
+                        )
                     out["lat"], out["lon"] = lat, lon
     if address_id:
         # Our addressing system is the grid: address_id is a 15-digit grid code.
-        if not (len(address_id) == 15 and address_id.startswith(jurisdiction_code)
-                and Area.objects.filter(code=address_id, level=Level.GRID).exists()):
-            errors.append(problem("address_id", _("no grid %s in this jurisdiction")
-                                  % address_id))
+        if not (
+            len(address_id) == 15
+            and address_id.startswith(jurisdiction_code)
+            and Area.objects.filter(code=address_id, level=Level.GRID).exists()
+        ):
+            errors.append(problem("address_id", _("no grid %s in this jurisdiction") % address_id))
         else:
             out["reporter_grid"] = address_id
     if not (lat_raw or lon_raw or address or address_id):
@@ -250,7 +265,12 @@ def _reporter(params, errors: list[str]) -> list[dict]:
     else:
         name = " ".join(p for p in (first, last) if p)
     if len(name) > NAME_MAX:
-        errors.append(problem("first_name", _("first_name and last_name together: at most %d characters") % NAME_MAX))
+        errors.append(
+            problem(
+                "first_name",
+                _("first_name and last_name together: at most %d characters") % NAME_MAX,
+            )
+        )
     phone = re.sub(r"[().]", "", (params.get("phone") or "").strip()).strip()
     if len(phone) > PHONE_MAX:
         errors.append(problem("phone", _("at most %d characters") % PHONE_MAX))
@@ -275,14 +295,22 @@ def _attributes(params, errors: list[str]) -> dict:
     priority = (params.get(f"attribute[{mapping.PRIORITY_ATTRIBUTE}]") or "").strip()
     if priority:
         if priority not in Priority.values:
-            errors.append(problem(f"attribute[{mapping.PRIORITY_ATTRIBUTE}]",
-                                  _("one of %s") % ", ".join(Priority.values)))
+            errors.append(
+                problem(
+                    f"attribute[{mapping.PRIORITY_ATTRIBUTE}]",
+                    _("one of %s") % ", ".join(Priority.values),
+                )
+            )
         else:
             out["priority"] = priority
     place = (params.get(f"attribute[{mapping.PLACE_ATTRIBUTE}]") or "").strip()
     if len(place) > mapping.PLACE_DETAIL_MAX:
-        errors.append(problem(f"attribute[{mapping.PLACE_ATTRIBUTE}]",
-                              _("at most %d characters") % mapping.PLACE_DETAIL_MAX))
+        errors.append(
+            problem(
+                f"attribute[{mapping.PLACE_ATTRIBUTE}]",
+                _("at most %d characters") % mapping.PLACE_DETAIL_MAX,
+            )
+        )
     out["place"] = place
     return out
 
@@ -330,19 +358,34 @@ def new_request(params, jurisdiction_code: str) -> NewRequest:
     if errors or service is None:
         raise Open311Error(400, *errors)
     return NewRequest(
-        service=service, title=_title(text, service), text=text, lon=place.get("lon"),
-        lat=place.get("lat"), address=address, reporter_grid=place.get("reporter_grid", ""),
-        priority=attributes["priority"], parties=parties, media_url=media_url,
+        service=service,
+        title=_title(text, service),
+        text=text,
+        lon=place.get("lon"),
+        lat=place.get("lat"),
+        address=address,
+        reporter_grid=place.get("reporter_grid", ""),
+        priority=attributes["priority"],
+        parties=parties,
+        media_url=media_url,
     )
 
 
 # intake_case's field names → the Open311 argument a client sent.
 INTAKE_FIELDS = {
-    "title": "description", "text": "description", "lon": "long", "lat": "lat",
-    "address": "address_string", "reporter_grid": "address_id", "category": "service_code",
-    "case_type": "service_code", "priority": f"attribute[{mapping.PRIORITY_ATTRIBUTE}]",
-    "client_key": "idempotency_key", "parties[0].name": "first_name",
-    "parties[0].phone": "phone", "parties[0].email": "email",
+    "title": "description",
+    "text": "description",
+    "lon": "long",
+    "lat": "lat",
+    "address": "address_string",
+    "reporter_grid": "address_id",
+    "category": "service_code",
+    "case_type": "service_code",
+    "priority": f"attribute[{mapping.PRIORITY_ATTRIBUTE}]",
+    "client_key": "idempotency_key",
+    "parties[0].name": "first_name",
+    "parties[0].phone": "phone",
+    "parties[0].email": "email",
 }
 
 

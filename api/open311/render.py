@@ -73,7 +73,9 @@ def respond(fmt: str, root: str, data, *, status: int = 200) -> HttpResponse:
         body = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
     else:
         body = to_xml(root, data)
-    return HttpResponse(body, status=status, content_type=CONTENT_TYPES.get(fmt, CONTENT_TYPES["xml"]))
+    return HttpResponse(
+        body, status=status, content_type=CONTENT_TYPES.get(fmt, CONTENT_TYPES["xml"])
+    )
 
 
 def error_response(fmt: str, error: Open311Error) -> HttpResponse:

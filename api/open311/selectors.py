@@ -23,17 +23,21 @@ def jurisdiction_exists(code: str) -> bool:
 
 
 def public_cases(jurisdiction: str) -> QuerySet[Case]:
-    return Case.objects.filter(area_code__startswith=jurisdiction,
-                               case_type__code__in=mapping.PUBLIC_CASE_TYPES)
+    return Case.objects.filter(
+        area_code__startswith=jurisdiction, case_type__code__in=mapping.PUBLIC_CASE_TYPES
+    )
 
 
 def with_public_events(qs: QuerySet[Case]) -> QuerySet[Case]:
     """Cases ready for `mapping.request_row`: their public events in `public_events`."""
-    events = CaseEvent.objects.filter(
-        kind__in=[EventKind.INTAKE, *mapping.NOTE_KINDS]
-    ).only("id", "case_id", "seq", "kind", "reason", "data", "at").order_by("seq")
+    events = (
+        CaseEvent.objects.filter(kind__in=[EventKind.INTAKE, *mapping.NOTE_KINDS])
+        .only("id", "case_id", "seq", "kind", "reason", "data", "at")
+        .order_by("seq")
+    )
     return qs.select_related("case_type", "category", "owner_unit").prefetch_related(
-        Prefetch("events", queryset=events, to_attr="public_events"))
+        Prefetch("events", queryset=events, to_attr="public_events")
+    )
 
 
 def public_case(jurisdiction: str, number: str) -> Case | None:
@@ -45,8 +49,11 @@ def area_names(codes: set[str]) -> dict[str, str]:
 
 
 def search_requests(
-    jurisdiction: str, *, numbers: list[str] | None = None,
-    services: list[mapping.Service] | None = None, statuses: list[str] | None = None,
+    jurisdiction: str,
+    *,
+    numbers: list[str] | None = None,
+    services: list[mapping.Service] | None = None,
+    statuses: list[str] | None = None,
     requested: tuple[datetime | None, datetime | None] = (None, None),
     updated: tuple[datetime | None, datetime | None] = (None, None),
 ) -> QuerySet[Case]:
@@ -79,7 +86,13 @@ def search_requests(
 
 def request_updates(jurisdiction: str, start: datetime, end: datetime) -> QuerySet[CaseEvent]:
     """Public events of public requests in [start, end], oldest first."""
-    return CaseEvent.objects.filter(
-        case__in=public_cases(jurisdiction), kind__in=mapping.UPDATE_KINDS,
-        at__gte=start, at__lte=end,
-    ).select_related("case").order_by("at", "id")
+    return (
+        CaseEvent.objects.filter(
+            case__in=public_cases(jurisdiction),
+            kind__in=mapping.UPDATE_KINDS,
+            at__gte=start,
+            at__lte=end,
+        )
+        .select_related("case")
+        .order_by("at", "id")
+    )

@@ -35,30 +35,40 @@ def open311(*methods: str):
                 if error.status == 405:
                     response["Allow"] = ", ".join(allowed)
                 return response
+
         return run
+
     return wrap
 
 
 def _paged(qs, request):
     page, size = params.page(request.GET)
-    return list(qs[(page - 1) * size:page * size])
+    return list(qs[(page - 1) * size : page * size])
 
 
 @open311("GET")
 def discovery(request, fmt):
     formats = ["text/xml", "application/json"]
-    return respond(fmt, "discovery", {
-        "changeset": mapping.CHANGESET,
-        "contact": _("Contact the district's comprehensive governance center (综治中心)."),
-        "key_service": _("API keys are issued by the platform administrator (API tokens in the admin); each key acts as one integration."),
-        "endpoints": [{
-            "specification": mapping.SPECIFICATION,
-            "url": request.build_absolute_uri(reverse("open311:root")).rstrip("/"),
+    return respond(
+        fmt,
+        "discovery",
+        {
             "changeset": mapping.CHANGESET,
-            "type": "test" if settings.DEBUG else "production",
-            "formats": formats,
-        }],
-    })
+            "contact": _("Contact the district's comprehensive governance center (综治中心)."),
+            "key_service": _(
+                "API keys are issued by the platform administrator (API tokens in the admin); each key acts as one integration."
+            ),
+            "endpoints": [
+                {
+                    "specification": mapping.SPECIFICATION,
+                    "url": request.build_absolute_uri(reverse("open311:root")).rstrip("/"),
+                    "changeset": mapping.CHANGESET,
+                    "type": "test" if settings.DEBUG else "production",
+                    "formats": formats,
+                }
+            ],
+        },
+    )
 
 
 @open311("GET")
@@ -89,7 +99,9 @@ def service_requests(request, fmt):
     else:
         by_update = bool(query.get("updated_after") or query.get("updated_before"))
         qs = selectors.search_requests(
-            jurisdiction, services=params.services(query), statuses=params.statuses(query),
+            jurisdiction,
+            services=params.services(query),
+            statuses=params.statuses(query),
             requested=params.window(query, "start_date", "end_date", default=not by_update),
             updated=params.window(query, "updated_after", "updated_before", default=False),
         )
@@ -117,7 +129,11 @@ def request_updates(request, fmt):
 @open311("GET")
 def token(request, token_id, fmt):
     params.jurisdiction(request.GET)
-    raise params.bad("token", _("no token %s: every service is realtime, POST returns the service_request_id") % token_id, 404)
+    raise params.bad(
+        "token",
+        _("no token %s: every service is realtime, POST returns the service_request_id") % token_id,
+        404,
+    )
 
 
 @open311("GET", "POST")
@@ -147,16 +163,23 @@ def _create_request(request, fmt):
     try:
         result = services.intake_case(channel=Channel.OPEN311, actor=user, **kwargs)
     except IdempotencyConflict as error:
-        raise params.bad("idempotency_key", _("this %s was already used with a different "
-                                              "request") % "idempotency_key", 422) from error
+        raise params.bad(
+            "idempotency_key",
+            _("this %s was already used with a different request") % "idempotency_key",
+            422,
+        ) from error
     except CaseInputError as error:
         raise Open311Error(400, *params.intake_problems(error.errors)) from error
     except CaseNotFound as error:
         # The key's integration may not report at this place: a key problem, so 403.
-        raise params.bad("api_key", _("this api_key may not report requests at this place"),
-                         403) from error
+        raise params.bad(
+            "api_key", _("this api_key may not report requests at this place"), 403
+        ) from error
     except CaseError as error:
-        raise Open311Error(400, params.problem(error.field or "request", error.message)) \
-            from error
-    return respond(fmt, "service_requests", [mapping.created_row(result.case)],
-                   status=201 if result.created else 200)
+        raise Open311Error(400, params.problem(error.field or "request", error.message)) from error
+    return respond(
+        fmt,
+        "service_requests",
+        [mapping.created_row(result.case)],
+        status=201 if result.created else 200,
+    )

@@ -22,21 +22,29 @@ API = "/api/v1"
 @pytest.fixture
 def as_user(users):
     """A client whose requests carry a fresh token of the named demo login (English)."""
+
     def make(username: str) -> Client:
         _token, raw = ApiToken.issue(name=f"test-{username}", user=users[username])
         return Client(headers={"Authorization": f"Bearer {raw}", "Accept-Language": "en"})
+
     return make
 
 
 def post(client: Client, url: str, body=None, **kw):
-    return client.post(url, json.dumps(body if body is not None else {}),
-                       content_type="application/json", **kw)
+    return client.post(
+        url, json.dumps(body if body is not None else {}), content_type="application/json", **kw
+    )
 
 
 def report(first_grid, **kw):
-    body = {"title": "楼道里堆满杂物，消防通道被堵", "text": "三单元楼道堆放纸箱和旧家具",
-            "case_type": "hazard", "category": "hazard-fire", "lon": first_grid.centroid_lon,
-            "lat": first_grid.centroid_lat}
+    body = {
+        "title": "楼道里堆满杂物，消防通道被堵",
+        "text": "三单元楼道堆放纸箱和旧家具",
+        "case_type": "hazard",
+        "category": "hazard-fire",
+        "lon": first_grid.centroid_lon,
+        "lat": first_grid.centroid_lat,
+    }
     body.update(kw)
     return body
 
@@ -61,8 +69,9 @@ def test_a_missing_token_answers_401_with_the_error_shape(demo_org):
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize("header", ["Bearer pa_not-a-real-token", "Bearer ", "Basic abc",
-                                    "pa_without-scheme"])
+@pytest.mark.parametrize(
+    "header", ["Bearer pa_not-a-real-token", "Bearer ", "Basic abc", "pa_without-scheme"]
+)
 def test_a_bad_token_answers_401(demo_org, header):
     response = Client(headers={"Authorization": header}).get(f"{API}/cases")
     assert response.status_code == 401
@@ -100,8 +109,7 @@ def test_a_token_of_a_deactivated_login_answers_401(users):
     _token, raw = ApiToken.issue(name="hotline", user=users["clerk"])
     users["clerk"].is_active = False
     users["clerk"].save(update_fields=["is_active"])
-    assert Client(headers={"Authorization": f"Bearer {raw}"}).get(
-        f"{API}/inbox").status_code == 401
+    assert Client(headers={"Authorization": f"Bearer {raw}"}).get(f"{API}/inbox").status_code == 401
 
 
 def test_a_logged_in_browser_reads_with_its_session(users, make_case):
@@ -117,8 +125,12 @@ def test_a_session_write_needs_the_csrf_token(users, first_grid):
     refused = post(client, f"{API}/cases", report(first_grid, channel="clerk"))
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
     client.cookies.load({"csrftoken": "a" * 32})
-    made = post(client, f"{API}/cases", report(first_grid, channel="clerk"),
-                headers={"X-CSRFToken": "a" * 32})
+    made = post(
+        client,
+        f"{API}/cases",
+        report(first_grid, channel="clerk"),
+        headers={"X-CSRFToken": "a" * 32},
+    )
     assert made.status_code == 201
 
 
@@ -138,9 +150,17 @@ def test_a_token_records_when_it_was_last_used(users):
 
 # -- intake ------------------------------------------------------------------------------------
 def test_intake_answers_201_with_the_case_its_public_code_and_the_triage(as_user, first_grid):
-    response = post(as_user("clerk"), f"{API}/cases",
-                    report(first_grid, category=None, case_type="hazard",
-                           title="小区燃气管道漏气，闻到煤气味", text="请尽快处理"))
+    response = post(
+        as_user("clerk"),
+        f"{API}/cases",
+        report(
+            first_grid,
+            category=None,
+            case_type="hazard",
+            title="小区燃气管道漏气，闻到煤气味",
+            text="请尽快处理",
+        ),
+    )
     assert response.status_code == 201
     body = response.json()
     IntakeOut.model_validate(body)  # the schema the OpenAPI document promises
@@ -153,16 +173,28 @@ def test_intake_answers_201_with_the_case_its_public_code_and_the_triage(as_user
     assert case["due_at"] and case["location"] == "located"
     # The 201 is built from what intake held: it must agree with the stored case.
     stored = as_user("clerk").get(f"{API}/cases/{case['number']}").json()
-    for name in ("status", "grid_code", "area_code", "owner_unit", "due_at", "warn_at",
-                 "version", "received_at", "deadline_state", "escalation_level", "address",
-                 "text", "category_confidence", "parties"):
+    for name in (
+        "status",
+        "grid_code",
+        "area_code",
+        "owner_unit",
+        "due_at",
+        "warn_at",
+        "version",
+        "received_at",
+        "deadline_state",
+        "escalation_level",
+        "address",
+        "text",
+        "category_confidence",
+        "parties",
+    ):
         assert case[name] == stored[name], name
     assert stored["events"][0]["kind"] == "intake"
     assert "accept" in stored["allowed_actions"]
 
 
-def test_a_retry_with_the_same_key_answers_200_with_the_same_case_and_no_code(as_user,
-                                                                              first_grid):
+def test_a_retry_with_the_same_key_answers_200_with_the_same_case_and_no_code(as_user, first_grid):
     client = as_user("clerk")
     first = post(client, f"{API}/cases", report(first_grid, client_key="hotline-0001"))
     again = post(client, f"{API}/cases", report(first_grid, client_key="hotline-0001"))
@@ -179,8 +211,7 @@ def test_the_idempotency_key_header_works_like_the_client_key(as_user, first_gri
     again = post(client, f"{API}/cases", report(first_grid), headers=headers)
     assert (first.status_code, again.status_code) == (201, 200)
     assert Case.objects.filter(client_key__endswith=":9b1f7c1e-retry").count() == 1
-    clash = post(client, f"{API}/cases", report(first_grid, client_key="other"),
-                 headers=headers)
+    clash = post(client, f"{API}/cases", report(first_grid, client_key="other"), headers=headers)
     assert clash.status_code == 400 and "client_key" in clash.json()["errors"]
 
 
@@ -194,10 +225,18 @@ def test_another_callers_key_of_the_same_spelling_never_reaches_the_case(as_user
 
 def test_keys_are_scoped_to_their_caller(as_user, first_grid):
     """Hole 1: a stranger's key of the same spelling makes an independent case."""
-    first = post(as_user("clerk"), f"{API}/cases", report(first_grid),
-                 headers={"Idempotency-Key": "hotline-20261124-0042"})
-    other = post(as_user("dispatcher"), f"{API}/cases", report(first_grid),
-                 headers={"Idempotency-Key": "hotline-20261124-0042"})
+    first = post(
+        as_user("clerk"),
+        f"{API}/cases",
+        report(first_grid),
+        headers={"Idempotency-Key": "hotline-20261124-0042"},
+    )
+    other = post(
+        as_user("dispatcher"),
+        f"{API}/cases",
+        report(first_grid),
+        headers={"Idempotency-Key": "hotline-20261124-0042"},
+    )
     assert (first.status_code, other.status_code) == (201, 201)
     assert other.json()["created"] is True
     assert other.json()["case"]["number"] != first.json()["case"]["number"]
@@ -229,32 +268,36 @@ def test_duplicates_are_offered_on_intake(as_user, first_grid):
 LONG = "长" * 5001
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"title": None}, "title"),
-    ({"title": ""}, "title"),
-    ({"title": 123}, "title"),
-    ({"title": "标" * 201}, "title"),
-    ({"text": LONG}, "text"),
-    ({"lon": "east"}, "lon"),
-    ({"lon": 200}, "lon"),
-    ({"lat": -91}, "lat"),
-    ({"lat": None}, "lat"),  # a longitude without its latitude
-    ({"category": "no-such-category"}, "category"),
-    ({"category": None, "case_type": "no-such-type"}, "case_type"),
-    ({"category": None, "case_type": None}, "case_type"),
-    ({"category": "dispute-family"}, "category"),  # not of case type hazard
-    ({"channel": "carrier-pigeon"}, "channel"),
-    ({"priority": "asap"}, "priority"),
-    ({"parties": [{"name": "张三", "phone": "call me"}]}, "parties[0].phone"),
-    ({"parties": [{"name": "张三", "email": "not-an-address"}]}, "parties[0].email"),
-    ({"parties": [{"role": "judge"}]}, "parties[0].role"),
-    ({"parties": "张三"}, "parties"),
-    ({"reporter_grid": "12"}, "reporter_grid"),
-    ({"client_key": "k" * 81}, "client_key"),
-    ({"colour": "red"}, "colour"),
-])
-def test_bad_intake_answers_400_naming_the_field_and_writes_nothing(as_user, first_grid,
-                                                                  change, field):
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"title": None}, "title"),
+        ({"title": ""}, "title"),
+        ({"title": 123}, "title"),
+        ({"title": "标" * 201}, "title"),
+        ({"text": LONG}, "text"),
+        ({"lon": "east"}, "lon"),
+        ({"lon": 200}, "lon"),
+        ({"lat": -91}, "lat"),
+        ({"lat": None}, "lat"),  # a longitude without its latitude
+        ({"category": "no-such-category"}, "category"),
+        ({"category": None, "case_type": "no-such-type"}, "case_type"),
+        ({"category": None, "case_type": None}, "case_type"),
+        ({"category": "dispute-family"}, "category"),  # not of case type hazard
+        ({"channel": "carrier-pigeon"}, "channel"),
+        ({"priority": "asap"}, "priority"),
+        ({"parties": [{"name": "张三", "phone": "call me"}]}, "parties[0].phone"),
+        ({"parties": [{"name": "张三", "email": "not-an-address"}]}, "parties[0].email"),
+        ({"parties": [{"role": "judge"}]}, "parties[0].role"),
+        ({"parties": "张三"}, "parties"),
+        ({"reporter_grid": "12"}, "reporter_grid"),
+        ({"client_key": "k" * 81}, "client_key"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_bad_intake_answers_400_naming_the_field_and_writes_nothing(
+    as_user, first_grid, change, field
+):
     body = report(first_grid)
     for key, value in change.items():
         if value is None:
@@ -285,9 +328,21 @@ def test_intake_outside_the_callers_territory_answers_404(as_user, far_grid):
 # -- reading -----------------------------------------------------------------------------------
 def test_the_detail_masks_personal_data_and_reveal_shows_it_audited(as_user, first_grid):
     client = as_user("clerk")
-    made = post(client, f"{API}/cases", report(first_grid, parties=[
-        {"name": "张三丰", "phone": "13812345678", "id_number": "500103199001011234",
-         "email": "zhang@example.com"}]))
+    made = post(
+        client,
+        f"{API}/cases",
+        report(
+            first_grid,
+            parties=[
+                {
+                    "name": "张三丰",
+                    "phone": "13812345678",
+                    "id_number": "500103199001011234",
+                    "email": "zhang@example.com",
+                }
+            ],
+        ),
+    )
     number = made.json()["case"]["number"]
     detail = client.get(f"{API}/cases/{number}")
     text = detail.content.decode() + made.content.decode()
@@ -331,11 +386,18 @@ def test_the_list_filters_pages_and_orders(as_user, make_case):
     assert both["count"] == 3
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ({"limit": 201}, "limit"), ({"limit": "many"}, "limit"), ({"offset": -1}, "offset"),
-    ({"status": "lost"}, "status"), ({"received_from": "yesterday"}, "received_from"),
-    ({"ordering": "title"}, "ordering"), ({"area": "5001"}, "area"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"limit": 201}, "limit"),
+        ({"limit": "many"}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"status": "lost"}, "status"),
+        ({"received_from": "yesterday"}, "received_from"),
+        ({"ordering": "title"}, "ordering"),
+        ({"area": "5001"}, "area"),
+    ],
+)
 def test_bad_list_parameters_answer_400_naming_the_field(as_user, query, field):
     response = as_user("dispatcher").get(f"{API}/cases", query)
     assert response.status_code == 400 and field in response.json()["errors"]
@@ -396,21 +458,25 @@ def test_an_unknown_action_answers_404_with_a_message(as_user, make_case):
     assert "action" in response.json()["errors"]
 
 
-@pytest.mark.parametrize(("action", "body", "field"), [
-    ("reject", {}, "reason"),
-    ("reject", {"reason": ""}, "reason"),
-    ("reject", {"reason": "重复", "unit": "x"}, "unit"),
-    ("accept", {"version": "one"}, "version"),
-    ("classify", {}, "category"),
-    ("classify", {"category": "no-such-category"}, "category"),
-    ("classify", {"category": "dispute-family"}, "category"),
-    ("supervise", {"reason": "尽快"}, "due_at"),
-    ("supervise", {"reason": "尽快", "due_at": "tomorrow"}, "due_at"),
-    ("supervise", {"reason": "尽快", "due_at": "2020-01-01T00:00:00+08:00"}, "due_at"),
-    ("merge", {"reason": "同一问题", "into": "500103-2026-999999"}, "into"),
-])
-def test_wrong_action_parameters_answer_400_naming_the_field(as_user, make_case, action,
-                                                             body, field):
+@pytest.mark.parametrize(
+    ("action", "body", "field"),
+    [
+        ("reject", {}, "reason"),
+        ("reject", {"reason": ""}, "reason"),
+        ("reject", {"reason": "重复", "unit": "x"}, "unit"),
+        ("accept", {"version": "one"}, "version"),
+        ("classify", {}, "category"),
+        ("classify", {"category": "no-such-category"}, "category"),
+        ("classify", {"category": "dispute-family"}, "category"),
+        ("supervise", {"reason": "尽快"}, "due_at"),
+        ("supervise", {"reason": "尽快", "due_at": "tomorrow"}, "due_at"),
+        ("supervise", {"reason": "尽快", "due_at": "2020-01-01T00:00:00+08:00"}, "due_at"),
+        ("merge", {"reason": "同一问题", "into": "500103-2026-999999"}, "into"),
+    ],
+)
+def test_wrong_action_parameters_answer_400_naming_the_field(
+    as_user, make_case, action, body, field
+):
     case = make_case()
     response = act(as_user("leader"), case.number, action, **body)
     assert response.status_code == 400, response.content
@@ -418,17 +484,21 @@ def test_wrong_action_parameters_answer_400_naming_the_field(as_user, make_case,
     assert Case.objects.get(pk=case.pk).version == case.version
 
 
-@pytest.mark.parametrize(("action", "body", "field"), [
-    ("assign", {"unit": "no-such-unit"}, "unit"),
-    ("assign", {"unit": ["a"]}, "unit"),
-    ("rate", {"rating": "great"}, "rating"),
-    ("extend", {"reason": "需协调", "amount": "x"}, "amount"),
-    ("extend", {"reason": "需协调", "amount": 0}, "amount"),
-    ("resolve", {"reason": "已处理", "outcome": "maybe"}, "outcome"),
-    ("contact_failed", {"reason": "无人接听", "method": "letter"}, "method"),
-])
-def test_wrong_parameters_of_later_actions_answer_400(as_user, make_case, users, action,
-                                                      body, field):
+@pytest.mark.parametrize(
+    ("action", "body", "field"),
+    [
+        ("assign", {"unit": "no-such-unit"}, "unit"),
+        ("assign", {"unit": ["a"]}, "unit"),
+        ("rate", {"rating": "great"}, "rating"),
+        ("extend", {"reason": "需协调", "amount": "x"}, "amount"),
+        ("extend", {"reason": "需协调", "amount": 0}, "amount"),
+        ("resolve", {"reason": "已处理", "outcome": "maybe"}, "outcome"),
+        ("contact_failed", {"reason": "无人接听", "method": "letter"}, "method"),
+    ],
+)
+def test_wrong_parameters_of_later_actions_answer_400(
+    as_user, make_case, users, action, body, field
+):
     case = make_case()
     services.accept_case(case.pk, actor=users["dispatcher"])
     response = act(as_user("leader"), case.number, action, **body)
@@ -436,8 +506,7 @@ def test_wrong_parameters_of_later_actions_answer_400(as_user, make_case, users,
     assert field in response.json()["errors"]
 
 
-def test_an_action_not_allowed_in_the_state_answers_409_naming_the_rule(as_user,
-                                                                      make_case):
+def test_an_action_not_allowed_in_the_state_answers_409_naming_the_rule(as_user, make_case):
     case = make_case()
     response = act(as_user("dispatcher"), case.number, "close")
     assert response.status_code == 409
@@ -450,8 +519,7 @@ def test_a_stale_version_answers_409_and_changes_nothing(as_user, make_case):
     case = make_case()
     client = as_user("dispatcher")
     assert act(client, case.number, "accept", version=case.version).status_code == 200
-    response = act(as_user("leader"), case.number, "reject", version=case.version,
-                   reason="重复")
+    response = act(as_user("leader"), case.number, "reject", version=case.version, reason="重复")
     assert response.status_code == 409 and response.json()["code"] == "conflict"
     assert "reload" in response.json()["detail"] and "version" in response.json()["errors"]
     assert Case.objects.get(pk=case.pk).status == Status.ACCEPTED
@@ -466,9 +534,16 @@ def test_a_role_without_the_right_gets_403(as_user, make_case):
 def test_a_whole_life_through_the_api(as_user, first_grid):
     clerk, dispatcher = as_user("clerk"), as_user("dispatcher")
     handler, gridworker = as_user("handler"), as_user("gridworker")
-    made = post(clerk, f"{API}/cases", report(first_grid, category="hazard-storage",
-                                               title="楼道堆放杂物堵塞消防通道",
-                                               channel="hotline"))
+    made = post(
+        clerk,
+        f"{API}/cases",
+        report(
+            first_grid,
+            category="hazard-storage",
+            title="楼道堆放杂物堵塞消防通道",
+            channel="hotline",
+        ),
+    )
     assert made.status_code == 201
     number = made.json()["case"]["number"]
     office = f"{first_grid.code[:9]}-office"
@@ -478,8 +553,12 @@ def test_a_whole_life_through_the_api(as_user, first_grid):
         (handler, "start", {}, "in_progress"),
         (handler, "resolve", {"reason": "已清理楼道杂物", "outcome": "resolved"}, "resolved"),
         (gridworker, "verify", {"reason": "现场核查已清理"}, "resolved"),
-        (clerk, "rate", {"rating": "satisfied", "comment": "处理及时", "method": "call"},
-         "resolved"),
+        (
+            clerk,
+            "rate",
+            {"rating": "satisfied", "comment": "处理及时", "method": "call"},
+            "resolved",
+        ),
         (dispatcher, "close", {}, "closed"),
     ]
     version = 1
@@ -494,13 +573,22 @@ def test_a_whole_life_through_the_api(as_user, first_grid):
     assert case["closed_at"] and case["rating"] == "satisfied"
     assert case["allowed_actions"] == ["reopen"]
     assert [e["kind"] for e in case["events"]] == [
-        "intake", "accept", "assign", "start", "resolve", "verify", "rate", "close"]
+        "intake",
+        "accept",
+        "assign",
+        "start",
+        "resolve",
+        "verify",
+        "rate",
+        "close",
+    ]
     assert case["assignments"][0]["unit"]["code"] == office
     assert case["feedback"][0]["method"] == "call"
 
 
 def test_an_action_that_takes_the_case_out_of_sight_answers_without_its_data(
-        as_user, make_case, far_grid, first_grid):
+    as_user, make_case, far_grid, first_grid
+):
     case = make_case(grid=far_grid, case_type="dispute", category="dispute-neighbour")
     dispatcher, community = as_user("dispatcher"), as_user("community")
     act(dispatcher, case.number, "accept")
@@ -508,38 +596,63 @@ def test_an_action_that_takes_the_case_out_of_sight_answers_without_its_data(
     assert community.get(f"{API}/cases/{case.number}").status_code == 200
     response = act(community, case.number, "return", reason="不属于本社区")
     assert response.status_code == 200
-    assert response.json() == {"number": case.number, "status": "accepted",
-                               "version": response.json()["version"], "visible": False}
+    assert response.json() == {
+        "number": case.number,
+        "status": "accepted",
+        "version": response.json()["version"],
+        "visible": False,
+    }
     assert community.get(f"{API}/cases/{case.number}").status_code == 404
 
 
 # -- territory: another territory sees nothing ---------------------------------------------------
 VALID_BODIES = {
-    "accept": {}, "reject": {"reason": "r"}, "classify": {"category": "hazard-gas"},
-    "assign": {}, "co_assign": {"unit": "500103-fire"}, "start": {}, "resolve": {"reason": "r"},
-    "return": {"reason": "r"}, "transfer": {"unit": "500103-fire", "reason": "r"},
-    "escalate": {"reason": "r"}, "supervise": {"reason": "r", "due_at": "2099-01-01T00:00:00Z"},
-    "request_extension": {"reason": "r", "amount": 1}, "extend": {"reason": "r", "amount": 1},
-    "pause": {"reason": "r"}, "resume": {}, "merge": {"reason": "r", "into": "x"},
-    "verify": {}, "verify_failed": {"reason": "r"}, "rate": {"rating": "satisfied"},
-    "contact_failed": {"reason": "r"}, "reopen": {"reason": "r"}, "close": {},
+    "accept": {},
+    "reject": {"reason": "r"},
+    "classify": {"category": "hazard-gas"},
+    "assign": {},
+    "co_assign": {"unit": "500103-fire"},
+    "start": {},
+    "resolve": {"reason": "r"},
+    "return": {"reason": "r"},
+    "transfer": {"unit": "500103-fire", "reason": "r"},
+    "escalate": {"reason": "r"},
+    "supervise": {"reason": "r", "due_at": "2099-01-01T00:00:00Z"},
+    "request_extension": {"reason": "r", "amount": 1},
+    "extend": {"reason": "r", "amount": 1},
+    "pause": {"reason": "r"},
+    "resume": {},
+    "merge": {"reason": "r", "into": "x"},
+    "verify": {},
+    "verify_failed": {"reason": "r"},
+    "rate": {"rating": "satisfied"},
+    "contact_failed": {"reason": "r"},
+    "reopen": {"reason": "r"},
+    "close": {},
     "comment": {"reason": "r"},
 }
 
-ENDPOINTS = (
-    [("get", "/cases/{number}", None), ("get", "/cases/{number}/events", None),
-     ("post", "/parties/{party}/reveal", {"reason": "回访"})]
-    + [("post", f"/cases/{{number}}/actions/{a}", VALID_BODIES[a]) for a in ACTION_SCHEMAS]
+ENDPOINTS = [
+    ("get", "/cases/{number}", None),
+    ("get", "/cases/{number}/events", None),
+    ("post", "/parties/{party}/reveal", {"reason": "回访"}),
+] + [("post", f"/cases/{{number}}/actions/{a}", VALID_BODIES[a]) for a in ACTION_SCHEMAS]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"), ENDPOINTS, ids=[f"{m} {p}" for m, p, _b in ENDPOINTS]
 )
-
-
-@pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS,
-                         ids=[f"{m} {p}" for m, p, _b in ENDPOINTS])
 def test_a_user_of_another_territory_gets_404_on_every_case_endpoint(
-        as_user, far_grid, method, path, body):
-    case = services.intake_case(title="噪音扰民", channel="hotline", case_type="request",
-                                lon=far_grid.centroid_lon, lat=far_grid.centroid_lat,
-                                parties=[{"name": "王五", "phone": "13900001111"}]).case
+    as_user, far_grid, method, path, body
+):
+    case = services.intake_case(
+        title="噪音扰民",
+        channel="hotline",
+        case_type="request",
+        lon=far_grid.centroid_lon,
+        lat=far_grid.centroid_lat,
+        parties=[{"name": "王五", "phone": "13900001111"}],
+    ).case
     url = API + path.format(number=case.number, party=case.parties.get().pk)
     for who in ("community", "gridworker", "handler", "street"):
         client = as_user(who)
@@ -566,10 +679,18 @@ def test_the_openapi_document_lists_every_endpoint(demo_org):
     doc = response.json()
     assert doc["info"]["title"] == "Pingan API"
     paths = set(doc["paths"])
-    expected = {"/api/v1/cases", "/api/v1/cases/{number}", "/api/v1/cases/{number}/events",
-                "/api/v1/parties/{party_id}/reveal", "/api/v1/inbox", "/api/v1/catalogue",
-                "/api/v1/units", "/api/v1/areas/{code}", "/api/v1/areas/{code}/children",
-                "/api/v1/locate"}
+    expected = {
+        "/api/v1/cases",
+        "/api/v1/cases/{number}",
+        "/api/v1/cases/{number}/events",
+        "/api/v1/parties/{party_id}/reveal",
+        "/api/v1/inbox",
+        "/api/v1/catalogue",
+        "/api/v1/units",
+        "/api/v1/areas/{code}",
+        "/api/v1/areas/{code}/children",
+        "/api/v1/locate",
+    }
     expected |= {f"/api/v1/cases/{{number}}/actions/{a}" for a in services.ACTIONS}
     assert expected <= paths
     schemes = doc["components"]["securitySchemes"]
@@ -598,19 +719,30 @@ def try_action(client, number, action):
 
 @pytest.mark.parametrize("state", ["received", "in_progress", "resolved"])
 def test_allowed_actions_are_exactly_those_the_services_let_the_caller_take(
-        as_user, make_case, users, first_grid, state):
+    as_user, make_case, users, first_grid, state
+):
     # given a case in the state, in the first grid, with the first street's office working it
     case = make_case()
     if state != "received":
         services.accept_case(case.pk, actor=users["dispatcher"])
-        services.assign_case(case.pk, actor=users["dispatcher"], unit=f"{first_grid.code[:9]}-office")
+        services.assign_case(
+            case.pk, actor=users["dispatcher"], unit=f"{first_grid.code[:9]}-office"
+        )
         services.start_case(case.pk, actor=users["handler"])
     if state == "resolved":
         services.resolve_case(case.pk, actor=users["handler"], reason="已处理")
     case.refresh_from_db()
     assert case.status == state
-    for who in ("dispatcher", "leader", "clerk", "petition", "handler", "community",
-                "gridworker", "crowd"):
+    for who in (
+        "dispatcher",
+        "leader",
+        "clerk",
+        "petition",
+        "handler",
+        "community",
+        "gridworker",
+        "crowd",
+    ):
         client = as_user(who)
         # when the caller reads the case and tries every action of the state
         detail = client.get(f"{API}/cases/{case.number}")
@@ -630,7 +762,8 @@ def test_allowed_actions_are_exactly_those_the_services_let_the_caller_take(
 
 # -- possible duplicates in the timeline stay inside the caller's territory ----------------------
 def test_the_timeline_names_only_duplicates_in_the_callers_territory(
-        as_user, make_case, far_grid, settings):
+    as_user, make_case, far_grid, settings
+):
     settings.PINGAN_DUPLICATE_RADIUS_M = 1e9  # the whole district counts as near
     theirs = make_case(grid=far_grid)
     near = make_case()

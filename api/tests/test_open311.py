@@ -25,22 +25,70 @@ pytestmark = pytest.mark.django_db
 BASE = "/open311/v2"
 FORMATS = ["xml", "json"]
 W3C = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
-LIST_TAGS = {"services": "service", "service_requests": "request", "attributes": "attribute",
-             "values": "value", "endpoints": "endpoint", "formats": "format",
-             "errors": "error", "service_request_updates": "request_update"}
-REQUEST_FIELDS = ["service_request_id", "status", "status_notes", "service_name",
-                  "service_code", "description", "agency_responsible", "service_notice",
-                  "requested_datetime", "updated_datetime", "expected_datetime", "address",
-                  "address_id", "zipcode", "lat", "long", "media_url"]
-REQUEST_REQUIRED = ["service_request_id", "status", "service_name", "service_code",
-                    "requested_datetime", "updated_datetime"]
-SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type",
-                  "keywords", "group"]
-ATTRIBUTE_FIELDS = ["variable", "code", "datatype", "required", "datatype_description",
-                    "order", "description"]
+LIST_TAGS = {
+    "services": "service",
+    "service_requests": "request",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "errors": "error",
+    "service_request_updates": "request_update",
+}
+REQUEST_FIELDS = [
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+]
+REQUEST_REQUIRED = [
+    "service_request_id",
+    "status",
+    "service_name",
+    "service_code",
+    "requested_datetime",
+    "updated_datetime",
+]
+SERVICE_FIELDS = [
+    "service_code",
+    "service_name",
+    "description",
+    "metadata",
+    "type",
+    "keywords",
+    "group",
+]
+ATTRIBUTE_FIELDS = [
+    "variable",
+    "code",
+    "datatype",
+    "required",
+    "datatype_description",
+    "order",
+    "description",
+]
 DATATYPES = {"string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"}
-UPDATE_FIELDS = ["update_id", "service_request_id", "status", "updated_datetime",
-                 "description", "media_url"]
+UPDATE_FIELDS = [
+    "update_id",
+    "service_request_id",
+    "status",
+    "updated_datetime",
+    "description",
+    "media_url",
+]
 
 
 # -- fixtures --------------------------------------------------------------------------------
@@ -58,13 +106,18 @@ def client():
 @pytest.fixture
 def post(client, api_key, first_grid):
     def send(fmt="xml", headers=None, **fields):
-        data = {"api_key": api_key, "jurisdiction_id": "500103",
-                "service_code": "request-urban-works", "lat": first_grid.centroid_lat,
-                "long": first_grid.centroid_lon,
-                "description": "路灯不亮\n小区门口的路灯坏了三天，晚上很黑"}
+        data = {
+            "api_key": api_key,
+            "jurisdiction_id": "500103",
+            "service_code": "request-urban-works",
+            "lat": first_grid.centroid_lat,
+            "long": first_grid.centroid_lon,
+            "description": "路灯不亮\n小区门口的路灯坏了三天，晚上很黑",
+        }
         data.update(fields)
         data = {k: v for k, v in data.items() if v is not None}
         return client.post(f"{BASE}/requests.{fmt}", data, headers=headers or {})
+
     return send
 
 
@@ -149,8 +202,9 @@ def check_errors(response, fmt: str, status: int) -> list[str]:
 
 
 def get_requests(client, fmt="xml", **query):
-    return check_requests(document(client.get(f"{BASE}/requests.{fmt}", query), fmt,
-                                   "service_requests"), fmt)
+    return check_requests(
+        document(client.get(f"{BASE}/requests.{fmt}", query), fmt, "service_requests"), fmt
+    )
 
 
 # -- discovery and services --------------------------------------------------------------------
@@ -213,15 +267,19 @@ def test_requests_show_the_public_view_of_a_case(client, make_case, first_grid, 
     case = make_case(address="解放碑步行街88号")
     [row] = get_requests(client, fmt, service_request_id=case.number)
     assert row["service_request_id"] == case.number
-    assert (row["status"], row["service_code"], row["service_name"]) == \
-        ("open", "hazard-fire", "消防隐患")
+    assert (row["status"], row["service_code"], row["service_name"]) == (
+        "open",
+        "hazard-fire",
+        "消防隐患",
+    )
     assert row["description"] == "楼道里堆满杂物，消防通道被堵\n三单元楼道堆放纸箱和旧家具"
     assert row["agency_responsible"] == case.owner_unit.name
     assert row["address"] == "解放碑步行街88号" and row["address_id"] == first_grid.code
     assert float(row["lat"]) == pytest.approx(first_grid.centroid_lat)
     assert float(row["long"]) == pytest.approx(first_grid.centroid_lon)
-    assert check_datetime(row["requested_datetime"], required=True) == \
-        case.received_at.replace(microsecond=0)
+    assert check_datetime(row["requested_datetime"], required=True) == case.received_at.replace(
+        microsecond=0
+    )
     assert row["requested_datetime"].endswith("+08:00")
 
 
@@ -229,26 +287,33 @@ def test_requests_show_the_public_view_of_a_case(client, make_case, first_grid, 
 def test_expected_datetime_is_our_deadline(client, make_case, fmt):
     case = make_case()
     [row] = get_requests(client, fmt, service_request_id=case.number)
-    assert check_datetime(row["expected_datetime"], required=False) == \
-        case.due_at.replace(microsecond=0)
+    assert check_datetime(row["expected_datetime"], required=False) == case.due_at.replace(
+        microsecond=0
+    )
     assert row["service_notice"]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_a_closed_case_is_closed_with_its_resolution_as_status_notes(client, make_case, users,
-                                                                    fmt):
+def test_a_closed_case_is_closed_with_its_resolution_as_status_notes(client, make_case, users, fmt):
     case = walk_to_closed(make_case(), users)
     [row] = get_requests(client, fmt, service_request_id=case.number)
     assert row["status"] == "closed"
     assert row["status_notes"] == "已清理楼道杂物，消防通道恢复畅通"
-    assert check_datetime(row["updated_datetime"], required=True) == \
-        case.closed_at.replace(microsecond=0)
+    assert check_datetime(row["updated_datetime"], required=True) == case.closed_at.replace(
+        microsecond=0
+    )
 
 
 def test_our_states_map_to_open_and_closed():
     assert {s: mapping.open311_status(s) for s in Status.values} == {
-        "received": "open", "accepted": "open", "assigned": "open", "in_progress": "open",
-        "resolved": "open", "closed": "closed", "rejected": "closed", "merged": "closed",
+        "received": "open",
+        "accepted": "open",
+        "assigned": "open",
+        "in_progress": "open",
+        "resolved": "open",
+        "closed": "closed",
+        "rejected": "closed",
+        "merged": "closed",
     }
 
 
@@ -261,8 +326,9 @@ def test_a_rejected_case_is_closed_and_says_why(client, make_case, users):
 
 def test_a_merged_case_is_closed_and_points_to_the_case_it_joined(client, make_case, users):
     target, duplicate = make_case(), make_case(title="消防通道又被堵了")
-    services.merge_case(duplicate.pk, actor=users["dispatcher"], into=target.number,
-                        reason="同一处楼道，重复上报")
+    services.merge_case(
+        duplicate.pk, actor=users["dispatcher"], into=target.number, reason="同一处楼道，重复上报"
+    )
     [row] = get_requests(client, service_request_id=duplicate.number)
     assert row["status"] == "closed" and target.number in row["status_notes"]
     assert "重复上报" not in row["status_notes"]
@@ -283,10 +349,15 @@ def test_petitions_and_disputes_never_appear(client, make_case, first_grid, fmt)
 
 
 def test_personal_data_is_never_published(client, make_case):
-    case = make_case(text="我叫王小明，电话13812341234，身份证500103199001011234",
-                     parties=[{"name": "王小明", "phone": "13812341234"}])
-    for url in (f"{BASE}/requests.json", f"{BASE}/requests/{case.number}.xml",
-                f"{BASE}/servicerequestupdates.json"):
+    case = make_case(
+        text="我叫王小明，电话13812341234，身份证500103199001011234",
+        parties=[{"name": "王小明", "phone": "13812341234"}],
+    )
+    for url in (
+        f"{BASE}/requests.json",
+        f"{BASE}/requests/{case.number}.xml",
+        f"{BASE}/servicerequestupdates.json",
+    ):
         body = client.get(url).content.decode()
         assert "13812341234" not in body and "500103199001011234" not in body
     [row] = get_requests(client, "json", service_request_id=case.number)
@@ -297,30 +368,39 @@ def test_personal_data_is_never_published(client, make_case):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_one_request_by_its_id(client, make_case, fmt):
     case = make_case()
-    rows = check_requests(document(client.get(f"{BASE}/requests/{case.number}.{fmt}"), fmt,
-                                   "service_requests"), fmt)
+    rows = check_requests(
+        document(client.get(f"{BASE}/requests/{case.number}.{fmt}"), fmt, "service_requests"), fmt
+    )
     assert [r["service_request_id"] for r in rows] == [case.number]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_an_unknown_request_id_is_404(client, fmt):
-    [description] = check_errors(client.get(f"{BASE}/requests/500103-2026-999999.{fmt}"),
-                                 fmt, 404)
+    [description] = check_errors(client.get(f"{BASE}/requests/500103-2026-999999.{fmt}"), fmt, 404)
     assert description.startswith("service_request_id:")
 
 
 def test_a_case_of_another_jurisdiction_is_404(client, make_case, demo_district):
     case = make_case()
     other = Area.objects.create(
-        code="500104", name="大渡口区", level=Level.DISTRICT, geometry=demo_district.geometry,
-        centroid_lon=106.48, centroid_lat=29.48, area_m2=1.0, min_lon=106.4, min_lat=29.4,
-        max_lon=106.5, max_lat=29.5)
-    response = client.get(f"{BASE}/requests/{case.number}.json",
-                          {"jurisdiction_id": other.code})
+        code="500104",
+        name="大渡口区",
+        level=Level.DISTRICT,
+        geometry=demo_district.geometry,
+        centroid_lon=106.48,
+        centroid_lat=29.48,
+        area_m2=1.0,
+        min_lon=106.4,
+        min_lat=29.4,
+        max_lon=106.5,
+        max_lat=29.5,
+    )
+    response = client.get(f"{BASE}/requests/{case.number}.json", {"jurisdiction_id": other.code})
     check_errors(response, "json", 404)
     assert case.title not in response.content.decode()
-    listed = get_requests(client, "json", jurisdiction_id=other.code,
-                          service_request_id=case.number)
+    listed = get_requests(
+        client, "json", jurisdiction_id=other.code, service_request_id=case.number
+    )
     assert listed == []
 
 
@@ -328,7 +408,8 @@ def test_a_case_of_another_jurisdiction_is_404(client, make_case, demo_district)
 def test_an_unknown_jurisdiction_is_404(client, fmt):
     for url in ("services", "requests", "services/hazard-fire", "servicerequestupdates"):
         [description] = check_errors(
-            client.get(f"{BASE}/{url}.{fmt}", {"jurisdiction_id": "sfgov.org"}), fmt, 404)
+            client.get(f"{BASE}/{url}.{fmt}", {"jurisdiction_id": "sfgov.org"}), fmt, 404
+        )
         assert description.startswith("jurisdiction_id:")
 
 
@@ -337,8 +418,10 @@ def test_requests_filter_by_service_code_and_status(client, make_case, users):
     closed = walk_to_closed(make_case(category="hazard-storage"), users)
     codes = {r["service_request_id"] for r in get_requests(client, service_code="hazard-fire")}
     assert fire.number in codes and road.number not in codes
-    both = {r["service_request_id"] for r in
-            get_requests(client, service_code="hazard-fire,hazard-road")}
+    both = {
+        r["service_request_id"]
+        for r in get_requests(client, service_code="hazard-fire,hazard-road")
+    }
     assert {fire.number, road.number} <= both
     open_ = {r["service_request_id"] for r in get_requests(client, status="open")}
     assert fire.number in open_ and closed.number not in open_
@@ -356,8 +439,7 @@ def test_requests_default_to_the_last_90_days_and_take_a_range(client, make_case
     end = (now - timedelta(days=110)).isoformat(timespec="seconds")
     ranged = get_requests(client, start_date=start, end_date=end)
     assert [r["service_request_id"] for r in ranged] == [old.number]
-    utc = get_requests(client, start_date=(now - timedelta(days=1)).strftime(
-        "%Y-%m-%dT%H:%M:%SZ"))
+    utc = get_requests(client, start_date=(now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))
     assert [r["service_request_id"] for r in utc] == [new.number]
 
 
@@ -368,10 +450,8 @@ def test_requests_default_to_the_last_90_days_and_take_a_range(client, make_case
         ({"start_date": "yesterday"}, "start_date"),
         ({"end_date": "2026-01-01T00:00:00"}, "end_date"),
         ({"start_date": "2026-02-30T00:00:00Z"}, "start_date"),
-        ({"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"},
-         "end_date"),
-        ({"start_date": "2026-02-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"},
-         "end_date"),
+        ({"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"}, "end_date"),
+        ({"start_date": "2026-02-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"}, "end_date"),
         ({"status": "pending"}, "status"),
         ({"service_code": "petition-land"}, "service_code"),
         ({"page": "0"}, "page"),
@@ -389,8 +469,10 @@ def test_bad_query_arguments_are_400_naming_the_argument(client, query, name, fm
 def test_page_and_page_size_walk_the_list_newest_first(client, make_case):
     cases = [make_case(title=f"楼道杂物第{i}处") for i in range(5)]
     newest_first = [c.number for c in reversed(cases)]
-    pages = [[r["service_request_id"] for r in get_requests(client, page=p, page_size=2)]
-             for p in (1, 2, 3, 4)]
+    pages = [
+        [r["service_request_id"] for r in get_requests(client, page=p, page_size=2)]
+        for p in (1, 2, 3, 4)
+    ]
     assert pages == [newest_first[:2], newest_first[2:4], newest_first[4:], []]
 
 
@@ -406,10 +488,17 @@ def test_updated_after_finds_old_requests_changed_lately(client, make_case, user
 # -- POST requests -----------------------------------------------------------------------------
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_posting_a_request_runs_intake_and_answers_with_our_case_number(post, first_grid, fmt):
-    response = post(fmt, first_name="小明", last_name="王", phone="(138) 1234-1234",
-                    email="wang@example.com", device_id="tt222111", account_id="42",
-                    **{"attribute[priority]": "high", "attribute[place_detail]": "3单元门口"},
-                    address_string="解放碑步行街88号")
+    response = post(
+        fmt,
+        first_name="小明",
+        last_name="王",
+        phone="(138) 1234-1234",
+        email="wang@example.com",
+        device_id="tt222111",
+        account_id="42",
+        **{"attribute[priority]": "high", "attribute[place_detail]": "3单元门口"},
+        address_string="解放碑步行街88号",
+    )
     [row] = document(response, fmt, "service_requests", 201)
     assert set(row) == {"service_request_id", "service_notice", "account_id"}
     assert row["account_id"] is None and row["service_notice"]
@@ -455,24 +544,30 @@ def test_a_retried_post_with_the_same_idempotency_key_does_not_duplicate(post, f
     assert created["service_request_id"] == replayed["service_request_id"]
     assert Case.objects.filter(channel=Channel.OPEN311).count() == 1
     by_param = post(fmt, idempotency_key="fms-1001")
-    assert document(by_param, fmt, "service_requests", 200)[0]["service_request_id"] == \
-        created["service_request_id"]
+    assert (
+        document(by_param, fmt, "service_requests", 200)[0]["service_request_id"]
+        == created["service_request_id"]
+    )
 
 
 def test_idempotency_keys_of_two_integrations_never_meet(post, users):
     other_key = ApiToken.issue(name="another app", user=users["dispatcher"])[1]
-    one = document(post("json", headers={"Idempotency-Key": "1"}), "json",
-                   "service_requests", 201)
-    two = document(post("json", api_key=other_key, headers={"Idempotency-Key": "1"}), "json",
-                   "service_requests", 201)
+    one = document(post("json", headers={"Idempotency-Key": "1"}), "json", "service_requests", 201)
+    two = document(
+        post("json", api_key=other_key, headers={"Idempotency-Key": "1"}),
+        "json",
+        "service_requests",
+        201,
+    )
     assert one[0]["service_request_id"] != two[0]["service_request_id"]
 
 
 def test_fixmystreets_report_id_serves_as_the_idempotency_key(post):
     first = post("json", **{"attribute[fixmystreet_id]": "1001"})
     again = post("json", **{"attribute[fixmystreet_id]": "1001"})
-    assert document(first, "json", "service_requests", 201) == \
-        document(again, "json", "service_requests", 200)
+    assert document(first, "json", "service_requests", 201) == document(
+        again, "json", "service_requests", 200
+    )
     assert Case.objects.count() == 1
 
 
@@ -484,9 +579,14 @@ def test_fixmystreets_extended_description_gives_the_title(post):
 
 
 def test_api_key_and_jurisdiction_may_come_in_the_query_string(client, api_key, first_grid):
-    response = client.post(f"{BASE}/requests.json?api_key={api_key}&jurisdiction_id=500103",
-                           {"service_code": "hazard-road", "lat": first_grid.centroid_lat,
-                            "long": first_grid.centroid_lon})
+    response = client.post(
+        f"{BASE}/requests.json?api_key={api_key}&jurisdiction_id=500103",
+        {
+            "service_code": "hazard-road",
+            "lat": first_grid.centroid_lat,
+            "long": first_grid.centroid_lon,
+        },
+    )
     document(response, "json", "service_requests", 201)
 
 
@@ -534,16 +634,16 @@ def test_a_revoked_api_key_is_403(post, api_key):
     ],
 )
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_bad_post_arguments_are_400_naming_the_argument_and_write_nothing(post, fields, name,
-                                                                          fmt):
+def test_bad_post_arguments_are_400_naming_the_argument_and_write_nothing(post, fields, name, fmt):
     descriptions = check_errors(post(fmt, **fields), fmt, 400)
     assert any(d.startswith(f"{name}:") for d in descriptions), descriptions
     assert not Case.objects.exists()
 
 
 def test_every_problem_of_a_post_is_reported_at_once(post):
-    descriptions = check_errors(post("json", service_code="nope", lat=None, long=None,
-                                     phone="?"), "json", 400)
+    descriptions = check_errors(
+        post("json", service_code="nope", lat=None, long=None, phone="?"), "json", 400
+    )
     assert [d.split(":")[0] for d in descriptions] == ["service_code", "location", "phone"]
 
 
@@ -554,14 +654,23 @@ def test_an_unknown_jurisdiction_in_a_post_is_404(post, fmt):
     assert not Case.objects.exists()
 
 
-def test_a_point_in_a_grid_outside_the_integrations_territory_is_refused(client, users,
-                                                                         first_grid):
+def test_a_point_in_a_grid_outside_the_integrations_territory_is_refused(client, users, first_grid):
     street_key = ApiToken.issue(name="street app", user=users["handler"])[1]
-    far = Area.objects.filter(level=Level.GRID).exclude(
-        code__startswith=first_grid.code[:9]).order_by("-code").first()
-    response = client.post(f"{BASE}/requests.json", {
-        "api_key": street_key, "service_code": "hazard-road", "lat": far.centroid_lat,
-        "long": far.centroid_lon})
+    far = (
+        Area.objects.filter(level=Level.GRID)
+        .exclude(code__startswith=first_grid.code[:9])
+        .order_by("-code")
+        .first()
+    )
+    response = client.post(
+        f"{BASE}/requests.json",
+        {
+            "api_key": street_key,
+            "service_code": "hazard-road",
+            "lat": far.centroid_lat,
+            "long": far.centroid_lon,
+        },
+    )
     [description] = check_errors(response, "json", 403)
     assert description.startswith("api_key:")
     assert not Case.objects.exists()
@@ -572,8 +681,9 @@ def test_a_point_in_a_grid_outside_the_integrations_territory_is_refused(client,
 def test_request_updates_list_the_public_steps_of_each_request(client, make_case, users, fmt):
     case = walk_to_closed(make_case(), users)
     make_case(title="征地补偿", case_type="petition", category="petition-land")
-    rows = document(client.get(f"{BASE}/servicerequestupdates.{fmt}"), fmt,
-                    "service_request_updates")
+    rows = document(
+        client.get(f"{BASE}/servicerequestupdates.{fmt}"), fmt, "service_request_updates"
+    )
     for row in rows:
         assert list(row) == UPDATE_FIELDS
         assert row["status"] in ("open", "closed") and row["update_id"]

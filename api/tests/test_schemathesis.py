@@ -70,16 +70,24 @@ def test_the_api_answers_no_server_error(api_schema, tokens):
             case.validate_response(response, checks=[not_a_server_error])
         except Exception as exc:  # collected, reported below
             CALLS["server_errors"] += 1
-            failures.append(f"{case.operation.label}: {response.status_code} "
-                            f"{case.path_parameters} {case.query} {case.body!r:.300} "
-                            f"{type(exc).__name__}")
+            failures.append(
+                f"{case.operation.label}: {response.status_code} "
+                f"{case.path_parameters} {case.query} {case.body!r:.300} "
+                f"{type(exc).__name__}"
+            )
+
     for result, mode in itertools.product(api_schema.get_all_operations(), MODES):
         operation = result.ok()
 
         @given(case=operation.as_strategy(mode))
-        @settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
-                  phases=[Phase.explicit, Phase.generate],
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=MAX_EXAMPLES,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         def run(case):
             for raw in tokens:
                 send(case, raw)
@@ -92,6 +100,8 @@ def test_the_api_answers_no_server_error(api_schema, tokens):
             send(case, tokens[0])
 
         run()
-    print(f"schemathesis: {CALLS['requests']} requests, {CALLS['server_errors']} server "
-          f"errors, {time.monotonic() - started:.1f} s")
+    print(
+        f"schemathesis: {CALLS['requests']} requests, {CALLS['server_errors']} server "
+        f"errors, {time.monotonic() - started:.1f} s"
+    )
     assert not failures, "\n".join(failures[:30])

@@ -45,13 +45,16 @@ def test_a_revoked_token_stops_working_and_stays_listed(demo_org):
     assert ApiToken.objects.filter(name="wechat", is_active=False).exists()
 
 
-@pytest.mark.parametrize("args", [
-    ("--user", "nobody", "--name", "x"),
-    ("--user", "clerk"),
-    ("--name", "x"),
-    ("--user", "clerk", "--name", " "),
-    ("--revoke", "pa_none"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--user", "nobody", "--name", "x"),
+        ("--user", "clerk"),
+        ("--name", "x"),
+        ("--user", "clerk", "--name", " "),
+        ("--revoke", "pa_none"),
+    ],
+)
 def test_the_command_refuses_what_it_cannot_do(demo_org, args):
     with pytest.raises(CommandError):
         run(*args)
@@ -81,5 +84,6 @@ def test_the_admin_revokes_selected_tokens(demo_org):
     client.post("/en/admin/api/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
     token.refresh_from_db()
     assert token.is_active is False
-    assert Client(headers={"Authorization": f"Bearer {raw}"}).get(
-        "/api/v1/inbox").status_code == 401
+    assert (
+        Client(headers={"Authorization": f"Bearer {raw}"}).get("/api/v1/inbox").status_code == 401
+    )

@@ -9,321 +9,983 @@ import cases.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('org', '0001_initial'),
+        ("org", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CaseType',
+            name="CaseType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('deadline_amount', models.PositiveIntegerField(blank=True, null=True, verbose_name='deadline')),
-                ('deadline_unit', models.CharField(blank=True, choices=[('calendar_days', 'calendar days'), ('working_days', 'working days'), ('hours', 'hours')], max_length=20, verbose_name='deadline unit')),
-                ('warn_fraction', models.FloatField(default=0.8, verbose_name='warn at share of the time')),
-                ('max_extension', models.PositiveIntegerField(blank=True, null=True, verbose_name='longest extension')),
-                ('max_extensions', models.PositiveSmallIntegerField(default=1, verbose_name='extensions allowed')),
-                ('code', models.SlugField(max_length=30, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "deadline_amount",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="deadline"),
+                ),
+                (
+                    "deadline_unit",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("calendar_days", "calendar days"),
+                            ("working_days", "working days"),
+                            ("hours", "hours"),
+                        ],
+                        max_length=20,
+                        verbose_name="deadline unit",
+                    ),
+                ),
+                (
+                    "warn_fraction",
+                    models.FloatField(default=0.8, verbose_name="warn at share of the time"),
+                ),
+                (
+                    "max_extension",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="longest extension"
+                    ),
+                ),
+                (
+                    "max_extensions",
+                    models.PositiveSmallIntegerField(default=1, verbose_name="extensions allowed"),
+                ),
+                ("code", models.SlugField(max_length=30, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'case type',
-                'verbose_name_plural': 'case types',
-                'ordering': ['code'],
+                "verbose_name": "case type",
+                "verbose_name_plural": "case types",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=24, unique=True, verbose_name='number')),
-                ('category_confidence', models.FloatField(blank=True, null=True, verbose_name='category confidence')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('text', models.TextField(blank=True, max_length=5000, verbose_name='description')),
-                ('lon', models.FloatField(blank=True, null=True, verbose_name='longitude')),
-                ('lat', models.FloatField(blank=True, null=True, verbose_name='latitude')),
-                ('address', models.CharField(blank=True, max_length=300, verbose_name='address')),
-                ('grid_code', models.CharField(blank=True, max_length=15, verbose_name='grid')),
-                ('area_code', models.CharField(db_index=True, max_length=15, verbose_name='area code')),
-                ('location', models.CharField(choices=[('located', 'In a grid'), ('outside', 'Outside every grid'), ('no_point', 'No point given'), ('reporter_grid', "Reporter's grid")], max_length=15, verbose_name='location')),
-                ('channel', models.CharField(choices=[('resident_web', 'Resident (web)'), ('grid_worker', 'Grid worker'), ('clerk', 'Clerk entry'), ('reception_day', 'Grid reception day'), ('hotline', 'Hotline'), ('online', 'Online message'), ('petition_office', 'Petition office'), ('police', 'Police non-emergency transfer'), ('open311', 'Open311'), ('import', 'Import')], max_length=20, verbose_name='channel')),
-                ('priority', models.CharField(choices=[('low', 'Low'), ('normal', 'Normal'), ('high', 'High'), ('urgent', 'Urgent')], default='normal', max_length=10, verbose_name='priority')),
-                ('status', models.CharField(choices=[('received', 'Received'), ('accepted', 'Accepted'), ('rejected', 'Rejected'), ('assigned', 'Assigned'), ('in_progress', 'In progress'), ('resolved', 'Resolved'), ('closed', 'Closed'), ('merged', 'Merged')], default='received', max_length=15, verbose_name='status')),
-                ('received_at', models.DateTimeField(verbose_name='received at')),
-                ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='due at')),
-                ('warn_at', models.DateTimeField(blank=True, null=True, verbose_name='warn at')),
-                ('deadline_state', models.CharField(choices=[('ok', 'On time'), ('warning', 'Due soon'), ('overdue', 'Overdue')], default='ok', max_length=10, verbose_name='deadline state')),
-                ('calendar_known', models.BooleanField(default=True, verbose_name='holiday calendar known')),
-                ('pauses', models.JSONField(blank=True, default=list, verbose_name='pauses')),
-                ('paused_at', models.DateTimeField(blank=True, null=True, verbose_name='paused since')),
-                ('extensions', models.JSONField(blank=True, default=list, verbose_name='extensions')),
-                ('escalation_level', models.CharField(blank=True, max_length=10, verbose_name='handled at level')),
-                ('escalations', models.PositiveSmallIntegerField(default=0, verbose_name='escalations')),
-                ('reopen_count', models.PositiveSmallIntegerField(default=0, verbose_name='times reopened')),
-                ('rework_count', models.PositiveSmallIntegerField(default=0, verbose_name='failed verifications')),
-                ('outcome', models.CharField(blank=True, choices=[('resolved', 'Resolved'), ('partly', 'Partly resolved'), ('not_resolved', 'Not resolved')], max_length=15, verbose_name='outcome')),
-                ('verified_at', models.DateTimeField(blank=True, null=True, verbose_name='verified at')),
-                ('rating', models.CharField(blank=True, choices=[('satisfied', 'Satisfied'), ('basic', 'Basically satisfied'), ('unsatisfied', 'Unsatisfied')], max_length=12, verbose_name='rating')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='resolved at')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('client_key', models.CharField(blank=True, max_length=80, null=True, verbose_name='client key')),
-                ('public_code_hash', models.CharField(blank=True, max_length=64)),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_cases', to='cases.case', verbose_name='merged into')),
-                ('owner_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='owned_cases', to='org.unit', verbose_name='owning unit')),
-                ('case_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='cases.casetype', verbose_name='case type')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=24, unique=True, verbose_name="number")),
+                (
+                    "category_confidence",
+                    models.FloatField(blank=True, null=True, verbose_name="category confidence"),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("text", models.TextField(blank=True, max_length=5000, verbose_name="description")),
+                ("lon", models.FloatField(blank=True, null=True, verbose_name="longitude")),
+                ("lat", models.FloatField(blank=True, null=True, verbose_name="latitude")),
+                ("address", models.CharField(blank=True, max_length=300, verbose_name="address")),
+                ("grid_code", models.CharField(blank=True, max_length=15, verbose_name="grid")),
+                (
+                    "area_code",
+                    models.CharField(db_index=True, max_length=15, verbose_name="area code"),
+                ),
+                (
+                    "location",
+                    models.CharField(
+                        choices=[
+                            ("located", "In a grid"),
+                            ("outside", "Outside every grid"),
+                            ("no_point", "No point given"),
+                            ("reporter_grid", "Reporter's grid"),
+                        ],
+                        max_length=15,
+                        verbose_name="location",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("resident_web", "Resident (web)"),
+                            ("grid_worker", "Grid worker"),
+                            ("clerk", "Clerk entry"),
+                            ("reception_day", "Grid reception day"),
+                            ("hotline", "Hotline"),
+                            ("online", "Online message"),
+                            ("petition_office", "Petition office"),
+                            ("police", "Police non-emergency transfer"),
+                            ("open311", "Open311"),
+                            ("import", "Import"),
+                        ],
+                        max_length=20,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[
+                            ("low", "Low"),
+                            ("normal", "Normal"),
+                            ("high", "High"),
+                            ("urgent", "Urgent"),
+                        ],
+                        default="normal",
+                        max_length=10,
+                        verbose_name="priority",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                            ("assigned", "Assigned"),
+                            ("in_progress", "In progress"),
+                            ("resolved", "Resolved"),
+                            ("closed", "Closed"),
+                            ("merged", "Merged"),
+                        ],
+                        default="received",
+                        max_length=15,
+                        verbose_name="status",
+                    ),
+                ),
+                ("received_at", models.DateTimeField(verbose_name="received at")),
+                ("due_at", models.DateTimeField(blank=True, null=True, verbose_name="due at")),
+                ("warn_at", models.DateTimeField(blank=True, null=True, verbose_name="warn at")),
+                (
+                    "deadline_state",
+                    models.CharField(
+                        choices=[
+                            ("ok", "On time"),
+                            ("warning", "Due soon"),
+                            ("overdue", "Overdue"),
+                        ],
+                        default="ok",
+                        max_length=10,
+                        verbose_name="deadline state",
+                    ),
+                ),
+                (
+                    "calendar_known",
+                    models.BooleanField(default=True, verbose_name="holiday calendar known"),
+                ),
+                ("pauses", models.JSONField(blank=True, default=list, verbose_name="pauses")),
+                (
+                    "paused_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="paused since"),
+                ),
+                (
+                    "extensions",
+                    models.JSONField(blank=True, default=list, verbose_name="extensions"),
+                ),
+                (
+                    "escalation_level",
+                    models.CharField(blank=True, max_length=10, verbose_name="handled at level"),
+                ),
+                (
+                    "escalations",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="escalations"),
+                ),
+                (
+                    "reopen_count",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="times reopened"),
+                ),
+                (
+                    "rework_count",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="failed verifications"
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("resolved", "Resolved"),
+                            ("partly", "Partly resolved"),
+                            ("not_resolved", "Not resolved"),
+                        ],
+                        max_length=15,
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "verified_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="verified at"),
+                ),
+                (
+                    "rating",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("satisfied", "Satisfied"),
+                            ("basic", "Basically satisfied"),
+                            ("unsatisfied", "Unsatisfied"),
+                        ],
+                        max_length=12,
+                        verbose_name="rating",
+                    ),
+                ),
+                (
+                    "resolved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="resolved at"),
+                ),
+                (
+                    "closed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="closed at"),
+                ),
+                (
+                    "client_key",
+                    models.CharField(
+                        blank=True, max_length=80, null=True, verbose_name="client key"
+                    ),
+                ),
+                ("public_code_hash", models.CharField(blank=True, max_length=64)),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merged_cases",
+                        to="cases.case",
+                        verbose_name="merged into",
+                    ),
+                ),
+                (
+                    "owner_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="owned_cases",
+                        to="org.unit",
+                        verbose_name="owning unit",
+                    ),
+                ),
+                (
+                    "case_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="cases.casetype",
+                        verbose_name="case type",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case',
-                'verbose_name_plural': 'cases',
-                'ordering': ['-received_at', '-id'],
+                "verbose_name": "case",
+                "verbose_name_plural": "cases",
+                "ordering": ["-received_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to=cases.models.attachment_path, verbose_name='file')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('content_type', models.CharField(max_length=100)),
-                ('size', models.PositiveIntegerField()),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(upload_to=cases.models.attachment_path, verbose_name="file"),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("content_type", models.CharField(max_length=100)),
+                ("size", models.PositiveIntegerField()),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="cases.case",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'attachment',
-                'verbose_name_plural': 'attachments',
+                "verbose_name": "attachment",
+                "verbose_name_plural": "attachments",
             },
         ),
         migrations.CreateModel(
-            name='CaseCounter',
+            name="CaseCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('district_code', models.CharField(max_length=6)),
-                ('year', models.PositiveSmallIntegerField()),
-                ('last', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("district_code", models.CharField(max_length=6)),
+                ("year", models.PositiveSmallIntegerField()),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('district_code', 'year'), name='counter_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("district_code", "year"), name="counter_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('deadline_amount', models.PositiveIntegerField(blank=True, null=True, verbose_name='deadline')),
-                ('deadline_unit', models.CharField(blank=True, choices=[('calendar_days', 'calendar days'), ('working_days', 'working days'), ('hours', 'hours')], max_length=20, verbose_name='deadline unit')),
-                ('warn_fraction', models.FloatField(default=0.8, verbose_name='warn at share of the time')),
-                ('max_extension', models.PositiveIntegerField(blank=True, null=True, verbose_name='longest extension')),
-                ('max_extensions', models.PositiveSmallIntegerField(default=1, verbose_name='extensions allowed')),
-                ('code', models.SlugField(max_length=60, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=60, verbose_name='name')),
-                ('keywords', models.TextField(blank=True, help_text='Words that suggest this category, one per line.', verbose_name='keywords')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('case_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='categories', to='cases.casetype', verbose_name='case type')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='cases.category', verbose_name='parent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "deadline_amount",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="deadline"),
+                ),
+                (
+                    "deadline_unit",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("calendar_days", "calendar days"),
+                            ("working_days", "working days"),
+                            ("hours", "hours"),
+                        ],
+                        max_length=20,
+                        verbose_name="deadline unit",
+                    ),
+                ),
+                (
+                    "warn_fraction",
+                    models.FloatField(default=0.8, verbose_name="warn at share of the time"),
+                ),
+                (
+                    "max_extension",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="longest extension"
+                    ),
+                ),
+                (
+                    "max_extensions",
+                    models.PositiveSmallIntegerField(default=1, verbose_name="extensions allowed"),
+                ),
+                ("code", models.SlugField(max_length=60, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=60, verbose_name="name")),
+                (
+                    "keywords",
+                    models.TextField(
+                        blank=True,
+                        help_text="Words that suggest this category, one per line.",
+                        verbose_name="keywords",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "case_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="categories",
+                        to="cases.casetype",
+                        verbose_name="case type",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="cases.category",
+                        verbose_name="parent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'category',
-                'verbose_name_plural': 'categories',
-                'ordering': ['code'],
+                "verbose_name": "category",
+                "verbose_name_plural": "categories",
+                "ordering": ["code"],
             },
         ),
         migrations.AddField(
-            model_name='case',
-            name='category',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='cases.category', verbose_name='category'),
+            model_name="case",
+            name="category",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="cases",
+                to="cases.category",
+                verbose_name="category",
+            ),
         ),
         migrations.CreateModel(
-            name='Feedback',
+            name="Feedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rating', models.CharField(blank=True, choices=[('satisfied', 'Satisfied'), ('basic', 'Basically satisfied'), ('unsatisfied', 'Unsatisfied')], max_length=12, verbose_name='rating')),
-                ('comment', models.TextField(blank=True, max_length=2000, verbose_name='comment')),
-                ('method', models.CharField(choices=[('online', 'Online (by the resident)'), ('call', 'Phone call'), ('visit', 'Visit')], max_length=10, verbose_name='method')),
-                ('contact_failed', models.BooleanField(default=False, verbose_name='could not be reached')),
-                ('at', models.DateTimeField(verbose_name='at')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='cases.case')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "rating",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("satisfied", "Satisfied"),
+                            ("basic", "Basically satisfied"),
+                            ("unsatisfied", "Unsatisfied"),
+                        ],
+                        max_length=12,
+                        verbose_name="rating",
+                    ),
+                ),
+                ("comment", models.TextField(blank=True, max_length=2000, verbose_name="comment")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("online", "Online (by the resident)"),
+                            ("call", "Phone call"),
+                            ("visit", "Visit"),
+                        ],
+                        max_length=10,
+                        verbose_name="method",
+                    ),
+                ),
+                (
+                    "contact_failed",
+                    models.BooleanField(default=False, verbose_name="could not be reached"),
+                ),
+                ("at", models.DateTimeField(verbose_name="at")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feedback",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'feedback',
-                'verbose_name_plural': 'feedback',
-                'ordering': ['-at'],
+                "verbose_name": "feedback",
+                "verbose_name_plural": "feedback",
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('medium', models.CharField(choices=[('in_app', 'In the app'), ('email', 'Email'), ('sms', 'SMS'), ('webhook', 'Webhook')], default='in_app', max_length=10)),
-                ('subject', models.CharField(max_length=200)),
-                ('body', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.case')),
-                ('recipient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "medium",
+                    models.CharField(
+                        choices=[
+                            ("in_app", "In the app"),
+                            ("email", "Email"),
+                            ("sms", "SMS"),
+                            ("webhook", "Webhook"),
+                        ],
+                        default="in_app",
+                        max_length=10,
+                    ),
+                ),
+                ("subject", models.CharField(max_length=200)),
+                ("body", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="org.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification',
-                'verbose_name_plural': 'notifications',
-                'ordering': ['-created_at'],
+                "verbose_name": "notification",
+                "verbose_name_plural": "notifications",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Party',
+            name="Party",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('reporter', 'Reporter'), ('applicant', 'Applicant'), ('respondent', 'Respondent')], max_length=12, verbose_name='role')),
-                ('name', cases.crypto.EncryptedTextField(blank=True, verbose_name='name')),
-                ('phone', cases.crypto.EncryptedTextField(blank=True, verbose_name='phone')),
-                ('id_number', cases.crypto.EncryptedTextField(blank=True, verbose_name='ID number')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parties', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("reporter", "Reporter"),
+                            ("applicant", "Applicant"),
+                            ("respondent", "Respondent"),
+                        ],
+                        max_length=12,
+                        verbose_name="role",
+                    ),
+                ),
+                ("name", cases.crypto.EncryptedTextField(blank=True, verbose_name="name")),
+                ("phone", cases.crypto.EncryptedTextField(blank=True, verbose_name="phone")),
+                (
+                    "id_number",
+                    cases.crypto.EncryptedTextField(blank=True, verbose_name="ID number"),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="parties",
+                        to="cases.case",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'party',
-                'verbose_name_plural': 'parties',
+                "verbose_name": "party",
+                "verbose_name_plural": "parties",
             },
         ),
         migrations.CreateModel(
-            name='PersonalDataAccess',
+            name="PersonalDataAccess",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fields', models.CharField(max_length=60)),
-                ('reason', models.CharField(max_length=200)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('party', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='accesses', to='cases.party')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("fields", models.CharField(max_length=60)),
+                ("reason", models.CharField(max_length=200)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "party",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="accesses",
+                        to="cases.party",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'personal data access',
-                'verbose_name_plural': 'personal data accesses',
-                'ordering': ['-at'],
+                "verbose_name": "personal data access",
+                "verbose_name_plural": "personal data accesses",
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='RoutingRule',
+            name="RoutingRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('area_level', models.CharField(blank=True, choices=[('district', 'District'), ('street', 'Street'), ('community', 'Community'), ('grid', 'Grid')], help_text="Level at which the owning unit is looked for; blank: the case's grid.", max_length=10, verbose_name='area level')),
-                ('unit_kind', models.CharField(choices=[('district_center', 'District governance center'), ('street_center', 'Street governance center'), ('community_center', 'Community governance center'), ('street_office', 'Street office'), ('community_committee', "Community residents' committee"), ('grid_station', 'Grid work station'), ('police_station', 'Police station'), ('court', 'Court'), ('procuratorate', 'Procuratorate'), ('justice_office', 'Justice office'), ('petition_office', 'Petition office'), ('emergency', 'Emergency management'), ('housing', 'Housing and urban-rural development'), ('urban_management', 'Urban management'), ('market_regulation', 'Market regulation'), ('ecology', 'Ecology and environment'), ('health', 'Health commission'), ('education', 'Education commission'), ('human_resources', 'Human resources and social security'), ('transport', 'Transport'), ('fire_rescue', 'Fire and rescue'), ('other', 'Other department')], max_length=30, verbose_name='unit kind')),
-                ('co_unit_kinds', models.CharField(blank=True, help_text='Comma-separated unit kinds that co-handle (多跨协同).', max_length=200, verbose_name='co-handling unit kinds')),
-                ('order', models.PositiveSmallIntegerField(default=100, verbose_name='order')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('case_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='cases.casetype', verbose_name='case type')),
-                ('category', models.ForeignKey(blank=True, help_text='Matches this category and every category below it.', null=True, on_delete=django.db.models.deletion.CASCADE, to='cases.category', verbose_name='category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "area_level",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("district", "District"),
+                            ("street", "Street"),
+                            ("community", "Community"),
+                            ("grid", "Grid"),
+                        ],
+                        help_text="Level at which the owning unit is looked for; blank: the case's grid.",
+                        max_length=10,
+                        verbose_name="area level",
+                    ),
+                ),
+                (
+                    "unit_kind",
+                    models.CharField(
+                        choices=[
+                            ("district_center", "District governance center"),
+                            ("street_center", "Street governance center"),
+                            ("community_center", "Community governance center"),
+                            ("street_office", "Street office"),
+                            ("community_committee", "Community residents' committee"),
+                            ("grid_station", "Grid work station"),
+                            ("police_station", "Police station"),
+                            ("court", "Court"),
+                            ("procuratorate", "Procuratorate"),
+                            ("justice_office", "Justice office"),
+                            ("petition_office", "Petition office"),
+                            ("emergency", "Emergency management"),
+                            ("housing", "Housing and urban-rural development"),
+                            ("urban_management", "Urban management"),
+                            ("market_regulation", "Market regulation"),
+                            ("ecology", "Ecology and environment"),
+                            ("health", "Health commission"),
+                            ("education", "Education commission"),
+                            ("human_resources", "Human resources and social security"),
+                            ("transport", "Transport"),
+                            ("fire_rescue", "Fire and rescue"),
+                            ("other", "Other department"),
+                        ],
+                        max_length=30,
+                        verbose_name="unit kind",
+                    ),
+                ),
+                (
+                    "co_unit_kinds",
+                    models.CharField(
+                        blank=True,
+                        help_text="Comma-separated unit kinds that co-handle (多跨协同).",
+                        max_length=200,
+                        verbose_name="co-handling unit kinds",
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=100, verbose_name="order")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "case_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="cases.casetype",
+                        verbose_name="case type",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Matches this category and every category below it.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="cases.category",
+                        verbose_name="category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'routing rule',
-                'verbose_name_plural': 'routing rules',
-                'ordering': ['order', 'id'],
+                "verbose_name": "routing rule",
+                "verbose_name_plural": "routing rules",
+                "ordering": ["order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Supervision',
+            name="Supervision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('note', models.TextField(max_length=2000, verbose_name='instruction')),
-                ('due_at', models.DateTimeField(verbose_name='due at')),
-                ('created_at', models.DateTimeField(verbose_name='created at')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered at')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supervisions', to='cases.case')),
-                ('leader', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("note", models.TextField(max_length=2000, verbose_name="instruction")),
+                ("due_at", models.DateTimeField(verbose_name="due at")),
+                ("created_at", models.DateTimeField(verbose_name="created at")),
+                (
+                    "answered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="answered at"),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supervisions",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "leader",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'supervision',
-                'verbose_name_plural': 'supervisions',
-                'ordering': ['-created_at'],
+                "verbose_name": "supervision",
+                "verbose_name_plural": "supervisions",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='TrainingExample',
+            name="TrainingExample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('text', models.TextField(blank=True)),
-                ('proposed', models.CharField(blank=True, max_length=60)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.case')),
-                ('chosen', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("text", models.TextField(blank=True)),
+                ("proposed", models.CharField(blank=True, max_length=60)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "chosen",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cases.category",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('lead', 'Lead unit'), ('co', 'Co-handling unit')], max_length=5, verbose_name='role')),
-                ('assigned_at', models.DateTimeField(verbose_name='assigned at')),
-                ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='ended at')),
-                ('assigned_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='org.unit')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("lead", "Lead unit"), ("co", "Co-handling unit")],
+                        max_length=5,
+                        verbose_name="role",
+                    ),
+                ),
+                ("assigned_at", models.DateTimeField(verbose_name="assigned at")),
+                ("ended_at", models.DateTimeField(blank=True, null=True, verbose_name="ended at")),
+                (
+                    "assigned_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="org.unit",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="cases.case",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'assignment',
-                'verbose_name_plural': 'assignments',
-                'ordering': ['assigned_at'],
-                'indexes': [models.Index(fields=['unit', 'ended_at'], name='assignment_unit_open')],
+                "verbose_name": "assignment",
+                "verbose_name_plural": "assignments",
+                "ordering": ["assigned_at"],
+                "indexes": [models.Index(fields=["unit", "ended_at"], name="assignment_unit_open")],
             },
         ),
         migrations.CreateModel(
-            name='CaseEvent',
+            name="CaseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveIntegerField()),
-                ('at', models.DateTimeField(db_index=True)),
-                ('actor_label', models.CharField(blank=True, max_length=100)),
-                ('kind', models.CharField(choices=[('intake', 'Received'), ('accept', 'Accepted'), ('reject', 'Rejected'), ('classify', 'Category changed'), ('assign', 'Assigned'), ('co_assign', 'Co-handling unit added'), ('start', 'Work started'), ('resolve', 'Resolved'), ('return', 'Returned'), ('transfer', 'Transferred'), ('escalate', 'Escalated'), ('supervise', 'Supervision ordered'), ('request_extension', 'Extension requested'), ('extend', 'Deadline extended'), ('deny_extension', 'Extension refused'), ('pause', 'Waiting on the resident'), ('resume', 'Resumed'), ('merge', 'Merged'), ('reopen', 'Reopened'), ('verify', 'Verified'), ('verify_failed', 'Verification failed'), ('rate', 'Rated'), ('contact_failed', 'Contact failed'), ('close', 'Closed'), ('comment', 'Note'), ('deadline_warning', 'Deadline near'), ('overdue', 'Overdue'), ('reveal', 'Personal data shown')], max_length=20)),
-                ('from_status', models.CharField(blank=True, max_length=15)),
-                ('to_status', models.CharField(blank=True, max_length=15)),
-                ('reason', models.TextField(blank=True)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('actor_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='org.unit')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveIntegerField()),
+                ("at", models.DateTimeField(db_index=True)),
+                ("actor_label", models.CharField(blank=True, max_length=100)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("intake", "Received"),
+                            ("accept", "Accepted"),
+                            ("reject", "Rejected"),
+                            ("classify", "Category changed"),
+                            ("assign", "Assigned"),
+                            ("co_assign", "Co-handling unit added"),
+                            ("start", "Work started"),
+                            ("resolve", "Resolved"),
+                            ("return", "Returned"),
+                            ("transfer", "Transferred"),
+                            ("escalate", "Escalated"),
+                            ("supervise", "Supervision ordered"),
+                            ("request_extension", "Extension requested"),
+                            ("extend", "Deadline extended"),
+                            ("deny_extension", "Extension refused"),
+                            ("pause", "Waiting on the resident"),
+                            ("resume", "Resumed"),
+                            ("merge", "Merged"),
+                            ("reopen", "Reopened"),
+                            ("verify", "Verified"),
+                            ("verify_failed", "Verification failed"),
+                            ("rate", "Rated"),
+                            ("contact_failed", "Contact failed"),
+                            ("close", "Closed"),
+                            ("comment", "Note"),
+                            ("deadline_warning", "Deadline near"),
+                            ("overdue", "Overdue"),
+                            ("reveal", "Personal data shown"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("from_status", models.CharField(blank=True, max_length=15)),
+                ("to_status", models.CharField(blank=True, max_length=15)),
+                ("reason", models.TextField(blank=True)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "actor_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="org.unit",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="cases.case",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case event',
-                'verbose_name_plural': 'case events',
-                'ordering': ['case_id', 'seq'],
-                'indexes': [models.Index(fields=['kind', 'at'], name='event_kind_at')],
-                'constraints': [models.UniqueConstraint(fields=('case', 'seq'), name='event_seq_unique')],
+                "verbose_name": "case event",
+                "verbose_name_plural": "case events",
+                "ordering": ["case_id", "seq"],
+                "indexes": [models.Index(fields=["kind", "at"], name="event_kind_at")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("case", "seq"), name="event_seq_unique")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['status', 'due_at'], name='case_status_due'),
+            model_name="case",
+            index=models.Index(fields=["status", "due_at"], name="case_status_due"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['area_code', 'status'], name='case_area_status'),
+            model_name="case",
+            index=models.Index(fields=["area_code", "status"], name="case_area_status"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['received_at'], name='case_received'),
+            model_name="case",
+            index=models.Index(fields=["received_at"], name="case_received"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['deadline_state', 'warn_at'], name='case_deadline_sweep'),
+            model_name="case",
+            index=models.Index(fields=["deadline_state", "warn_at"], name="case_deadline_sweep"),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.UniqueConstraint(fields=('client_key',), name='case_client_key_unique'),
+            model_name="case",
+            constraint=models.UniqueConstraint(
+                fields=("client_key",), name="case_client_key_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['medium', 'sent_at'], name='notification_outbox'),
+            model_name="notification",
+            index=models.Index(fields=["medium", "sent_at"], name="notification_outbox"),
         ),
     ]

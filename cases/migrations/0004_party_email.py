@@ -6,15 +6,14 @@ import cases.crypto
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_catch_all_request_category'),
+        ("cases", "0003_catch_all_request_category"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='party',
-            name='email',
-            field=cases.crypto.EncryptedTextField(blank=True, verbose_name='e-mail'),
+            model_name="party",
+            name="email",
+            field=cases.crypto.EncryptedTextField(blank=True, verbose_name="e-mail"),
         ),
     ]

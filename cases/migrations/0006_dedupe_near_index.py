@@ -5,16 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0005_dedupe_index_and_event_case_index'),
-        ('org', '0002_reference_generation'),
+        ("cases", "0005_dedupe_index_and_event_case_index"),
+        ("org", "0002_reference_generation"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['category', 'lat', 'lon', 'received_at'], name='case_dedupe_near'),
+            model_name="case",
+            index=models.Index(
+                fields=["category", "lat", "lon", "received_at"], name="case_dedupe_near"
+            ),
         ),
     ]

@@ -4,20 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0006_dedupe_near_index'),
+        ("cases", "0006_dedupe_near_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='request_hash',
-            field=models.CharField(blank=True, db_default='', default='', max_length=64),
+            model_name="case",
+            name="request_hash",
+            field=models.CharField(blank=True, db_default="", default="", max_length=64),
         ),
         migrations.AlterField(
-            model_name='case',
-            name='client_key',
-            field=models.CharField(blank=True, max_length=160, null=True, verbose_name='client key'),
+            model_name="case",
+            name="client_key",
+            field=models.CharField(
+                blank=True, max_length=160, null=True, verbose_name="client key"
+            ),
         ),
     ]

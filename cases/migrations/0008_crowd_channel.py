@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0007_client_key_scope_and_request_hash'),
+        ("cases", "0007_client_key_scope_and_request_hash"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='case',
-            name='channel',
-            field=models.CharField(choices=[('resident_web', 'Resident (web)'), ('grid_worker', 'Grid worker'), ('clerk', 'Clerk entry'), ('reception_day', 'Grid reception day'), ('hotline', 'Hotline'), ('online', 'Online message'), ('petition_office', 'Petition office'), ('police', 'Police non-emergency transfer'), ('open311', 'Open311'), ('import', 'Import'), ('crowd', 'Crowd board')], max_length=20, verbose_name='channel'),
+            model_name="case",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("resident_web", "Resident (web)"),
+                    ("grid_worker", "Grid worker"),
+                    ("clerk", "Clerk entry"),
+                    ("reception_day", "Grid reception day"),
+                    ("hotline", "Hotline"),
+                    ("online", "Online message"),
+                    ("petition_office", "Petition office"),
+                    ("police", "Police non-emergency transfer"),
+                    ("open311", "Open311"),
+                    ("import", "Import"),
+                    ("crowd", "Crowd board"),
+                ],
+                max_length=20,
+                verbose_name="channel",
+            ),
         ),
     ]

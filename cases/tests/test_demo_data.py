@@ -19,8 +19,20 @@ SMALL = 200 / TOTAL  # a year of about 200 cases
 
 
 def fingerprint(plan):
-    return [(c.key, c.case_type, c.category, c.channel, c.grid, c.title, c.lon, c.lat,
-             [(s.at, s.action) for s in c.steps]) for c in plan]
+    return [
+        (
+            c.key,
+            c.case_type,
+            c.category,
+            c.channel,
+            c.grid,
+            c.title,
+            c.lon,
+            c.lat,
+            [(s.at, s.action) for s in c.steps],
+        )
+        for c in plan
+    ]
 
 
 def test_the_plan_is_the_same_for_the_same_seed_and_differs_for_another(demo_district):
@@ -72,7 +84,7 @@ def test_a_small_year_has_every_stage_and_a_consistent_history(demo_org):
         for i, event in enumerate(history):
             if event.kind == "close":
                 since = [e.kind for e in history[:i]]
-                since = since[len(since) - since[::-1].index("resolve"):]
+                since = since[len(since) - since[::-1].index("resolve") :]
                 assert "verify" in since
                 assert "rate" in since or "contact_failed" in since
         if case.status == Status.RESOLVED:

@@ -86,8 +86,7 @@ def test_concurrent_items_are_written_once_each_and_together():
 
 def test_a_batch_holds_at_most_the_limit():
     sizes = []
-    group, calls, errors = _behind_a_held_batch(lambda items: sizes.append(len(items)), 20,
-                                                limit=3)
+    group, calls, errors = _behind_a_held_batch(lambda items: sizes.append(len(items)), 20, limit=3)
     assert errors == {}
     assert sizes == [1, 3, 3, 3, 3, 3, 3, 2]  # the 20 waiting, three by three
 
@@ -209,16 +208,22 @@ def _ready_intakes(monkeypatch, grids, users):
         m.setattr(services, "_grouped", lambda: True)
         for i, grid in enumerate(grids):
             services.intake_case(
-                title=f"楼道堆放杂物第{i}次", text="消防通道被占用", case_type="hazard",
-                channel="hotline", lon=grid.centroid_lon, lat=grid.centroid_lat,
+                title=f"楼道堆放杂物第{i}次",
+                text="消防通道被占用",
+                case_type="hazard",
+                channel="hotline",
+                lon=grid.centroid_lon,
+                lat=grid.centroid_lat,
                 actor=users["clerk"],
-                parties=[{"name": "张三丰", "phone": "13812345678"}] * (i % 2 + 1))
+                parties=[{"name": "张三丰", "phone": "13812345678"}] * (i % 2 + 1),
+            )
     return ready
 
 
 @pytest.mark.django_db
 def test_a_failed_batch_written_again_item_by_item_links_each_row_to_its_own_case(
-        first_grid, far_grid, users, monkeypatch):
+    first_grid, far_grid, users, monkeypatch
+):
     ready = _ready_intakes(monkeypatch, [first_grid, far_grid, first_grid], users)
     real = services.record_intakes
 
@@ -237,14 +242,16 @@ def test_a_failed_batch_written_again_item_by_item_links_each_row_to_its_own_cas
     for r in ready:
         assert r.event.case_id == r.case.pk
         assert CaseEvent.objects.get(pk=r.event.pk).case_id == r.case.pk
-        assert {p.case_id for p in Party.objects.filter(pk__in=[p.pk for p in r.parties])} \
-            == {r.case.pk}
+        assert {p.case_id for p in Party.objects.filter(pk__in=[p.pk for p in r.parties])} == {
+            r.case.pk
+        }
     assert Party.objects.count() == 4 and CaseEvent.objects.count() == 3
 
 
 @pytest.mark.django_db
-def test_a_batch_is_written_as_the_same_rows_as_one_at_a_time(first_grid, far_grid, users,
-                                                              monkeypatch):
+def test_a_batch_is_written_as_the_same_rows_as_one_at_a_time(
+    first_grid, far_grid, users, monkeypatch
+):
     """Intakes made ready by several requests and written in one batch: consecutive numbers,
     their parties, first events, notifications, facts and the rollups a rebuild gives."""
     ready = []
@@ -259,10 +266,18 @@ def test_a_batch_is_written_as_the_same_rows_as_one_at_a_time(first_grid, far_gr
     results = []
     for i, grid in enumerate([first_grid, far_grid, first_grid, far_grid, first_grid]):
         lon, lat = grid.centroid_lon, grid.centroid_lat
-        results.append(services.intake_case(
-            title=f"楼道堆放杂物第{i}次", text="消防通道被占用", case_type="hazard",
-            channel="hotline", lon=lon, lat=lat, actor=users["clerk"],
-            parties=[{"name": "张三丰", "phone": "13812345678"}] * (i % 2)))
+        results.append(
+            services.intake_case(
+                title=f"楼道堆放杂物第{i}次",
+                text="消防通道被占用",
+                case_type="hazard",
+                channel="hotline",
+                lon=lon,
+                lat=lat,
+                actor=users["clerk"],
+                parties=[{"name": "张三丰", "phone": "13812345678"}] * (i % 2),
+            )
+        )
     assert len(ready) == 5 and not Case.objects.exists()
     with transaction.atomic():
         services._write_intakes(ready)
@@ -271,10 +286,13 @@ def test_a_batch_is_written_as_the_same_rows_as_one_at_a_time(first_grid, far_gr
     numbers = [int(c.number.rsplit("-", 1)[1]) for c in cases]
     assert numbers == list(range(numbers[0], numbers[0] + 5))
     assert Party.objects.count() == 2 and all(p.case_id for p in Party.objects.all())
-    assert list(CaseEvent.objects.order_by().values_list("seq", "kind").distinct()) == [(1, "intake")]
+    assert list(CaseEvent.objects.order_by().values_list("seq", "kind").distinct()) == [
+        (1, "intake")
+    ]
     assert CaseEvent.objects.count() == 5 and CaseFact.objects.count() == 5
     assert Notification.objects.filter(case__in=cases).count() == 5
     kept = sorted(Rollup.objects.values_list(*rollups.KEY_COLUMNS, *rollups.MEASURE_COLUMNS))
     rollups.rebuild()
-    assert sorted(Rollup.objects.values_list(*rollups.KEY_COLUMNS,
-                                             *rollups.MEASURE_COLUMNS)) == kept
+    assert (
+        sorted(Rollup.objects.values_list(*rollups.KEY_COLUMNS, *rollups.MEASURE_COLUMNS)) == kept
+    )

@@ -72,13 +72,22 @@ def test_the_real_nyc_sample_imports_with_the_counts_an_independent_reading_give
     assert case.closed_at == nyc_time(sample["Closed Date"])
     assert case.title.startswith(sample["Complaint Type"])
     kinds = list(case.events.order_by("seq").values_list("kind", flat=True))
-    assert kinds == ["intake", "accept", "assign", "start", "resolve", "verify",
-                     "contact_failed", "close"]
+    assert kinds == [
+        "intake",
+        "accept",
+        "assign",
+        "start",
+        "resolve",
+        "verify",
+        "contact_failed",
+        "close",
+    ]
     assert case.events.get(kind="intake").at == case.received_at
     assert case.events.get(kind="close").at == case.closed_at
     assert case.due_at == nyc_time(sample["Due Date"])
-    assert case.events.get(kind="intake").data["source"]["complaint_type"] == \
-        sample["Complaint Type"]
+    assert (
+        case.events.get(kind="intake").data["source"]["complaint_type"] == sample["Complaint Type"]
+    )
 
     # and every event of every case is numbered 1..n without a gap
     seqs: dict[int, list[int]] = {}
@@ -132,8 +141,7 @@ def test_a_row_the_services_refuse_rolls_back_every_row_before_it(demo_org, monk
     with pytest.raises(CaseImportError) as caught:
         imports.import_records(records)
 
-    assert [(p.row, p.column) for p in caught.value.problems] == [(closed_rows[2],
-                                                                   "Closed Date")]
+    assert [(p.row, p.column) for p in caught.value.problems] == [(closed_rows[2], "Closed Date")]
     assert Case.objects.count() == 0 and CaseEvent.objects.count() == 0
 
 
@@ -179,8 +187,14 @@ def test_a_ledger_round_trips_every_status_rating_and_time(demo_org, tmp_path):
             else:
                 assert Feedback.objects.get(case=case).contact_failed
     assert {imports.LEDGER_STATUS[r["状态"]] for r in rows} >= {
-        Status.RECEIVED, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.RESOLVED,
-        Status.CLOSED, Status.REJECTED}
+        Status.RECEIVED,
+        Status.ACCEPTED,
+        Status.ASSIGNED,
+        Status.IN_PROGRESS,
+        Status.RESOLVED,
+        Status.CLOSED,
+        Status.REJECTED,
+    }
 
 
 def test_a_ledger_with_bad_cells_names_each_row_and_header(demo_org, tmp_path):
@@ -202,8 +216,14 @@ def test_a_ledger_with_bad_cells_names_each_row_and_header(demo_org, tmp_path):
         imports.import_file(path, "xlsx")
 
     where = {(p.row, p.column) for p in caught.value.problems}
-    assert where == {(3, "受理时间"), (4, "类别"), (5, "经度"), (6, "状态"), (8, "满意度"),
-                     (9, "编号")}
+    assert where == {
+        (3, "受理时间"),
+        (4, "类别"),
+        (5, "经度"),
+        (6, "状态"),
+        (8, "满意度"),
+        (9, "编号"),
+    }
     assert Case.objects.count() == 0
 
 
@@ -230,5 +250,7 @@ def test_the_command_checks_only_on_a_dry_run_and_reports_problems_by_row(demo_o
     assert "Imported 11 cases" in out.getvalue()
     assert Case.objects.filter(created_by__username=imports.IMPORT_USERNAME).count() == 11
     assert not Case.objects.first().created_by.has_usable_password()
-    assert CaseEvent.objects.filter(kind=EventKind.INTAKE, actor__username="pingan-import"
-                                    ).count() == 11
+    assert (
+        CaseEvent.objects.filter(kind=EventKind.INTAKE, actor__username="pingan-import").count()
+        == 11
+    )

@@ -27,22 +27,29 @@ def walk_to_resolved(case, users):
 
 
 def test_a_whole_life_from_report_to_a_rated_close(first_grid, users):
-    intake = services.intake_case(title="楼道堆放杂物堵塞消防通道", channel="resident_web",
-                                  case_type="hazard", category="hazard-storage",
-                                  lon=first_grid.centroid_lon, lat=first_grid.centroid_lat)
+    intake = services.intake_case(
+        title="楼道堆放杂物堵塞消防通道",
+        channel="resident_web",
+        case_type="hazard",
+        category="hazard-storage",
+        lon=first_grid.centroid_lon,
+        lat=first_grid.centroid_lat,
+    )
     case = walk_to_resolved(intake.case, users)
     assert case.status == Status.RESOLVED and case.outcome == "resolved"
     services.verify_case(case.pk, actor=users["gridworker"], reason="现场核查已清理")
-    services.rate_case(case.pk, rating="satisfied", comment="处理及时",
-                       public_code=intake.public_code)
+    services.rate_case(
+        case.pk, rating="satisfied", comment="处理及时", public_code=intake.public_code
+    )
     case = services.close_case(case.pk, actor=users["dispatcher"])
     assert case.status == Status.CLOSED and case.closed_at
     kinds = list(case.events.values_list("kind", flat=True))
     assert kinds == ["intake", "accept", "assign", "start", "resolve", "verify", "rate", "close"]
     assert [e.seq for e in case.events.all()] == list(range(1, 9))
     assert case.events.get(kind="close").data["on_time"] is True
-    assert Notification.objects.filter(case=case, unit__code=f"{case.area_code[:9]}-office"
-                                       ).exists()
+    assert Notification.objects.filter(
+        case=case, unit__code=f"{case.area_code[:9]}-office"
+    ).exists()
 
 
 def test_closing_needs_verification_then_a_rating(make_case, users):
@@ -59,13 +66,18 @@ def test_closing_needs_verification_then_a_rating(make_case, users):
 
 
 def test_an_unsatisfied_resident_reopens_the_case(first_grid, users):
-    intake = services.intake_case(title="楼道堆放杂物", channel="resident_web",
-                                  category="hazard-storage", lon=first_grid.centroid_lon,
-                                  lat=first_grid.centroid_lat)
+    intake = services.intake_case(
+        title="楼道堆放杂物",
+        channel="resident_web",
+        category="hazard-storage",
+        lon=first_grid.centroid_lon,
+        lat=first_grid.centroid_lat,
+    )
     walk_to_resolved(intake.case, users)
     services.verify_case(intake.case.pk, actor=users["gridworker"])
-    case = services.rate_case(intake.case.pk, rating="unsatisfied", comment="没清理干净",
-                              public_code=intake.public_code)
+    case = services.rate_case(
+        intake.case.pk, rating="unsatisfied", comment="没清理干净", public_code=intake.public_code
+    )
     assert case.status == Status.IN_PROGRESS and case.reopen_count == 1
     assert case.rating == "" and case.verified_at is None
 
@@ -78,8 +90,9 @@ def test_a_wrong_public_code_cannot_rate(make_case, users):
 
 def test_a_failed_verification_sends_the_case_back_to_work(make_case, users):
     case = walk_to_resolved(make_case(), users)
-    case = services.verify_case(case.pk, actor=users["gridworker"], passed=False,
-                                reason="现场仍有杂物")
+    case = services.verify_case(
+        case.pk, actor=users["gridworker"], passed=False, reason="现场仍有杂物"
+    )
     assert case.status == Status.IN_PROGRESS and case.rework_count == 1
 
 
@@ -117,8 +130,7 @@ def test_a_role_without_the_right_gets_forbidden(make_case, users):
         services.accept_case(case.pk, actor=users["gridworker"])
 
 
-def test_two_people_acting_on_the_same_version_one_wins_the_other_gets_a_conflict(
-        make_case, users):
+def test_two_people_acting_on_the_same_version_one_wins_the_other_gets_a_conflict(make_case, users):
     case = make_case()
     seen = case.version
     services.accept_case(case.pk, actor=users["dispatcher"], version=seen)
@@ -128,8 +140,7 @@ def test_two_people_acting_on_the_same_version_one_wins_the_other_gets_a_conflic
 
 
 def test_pause_stops_the_clock_and_extension_needs_a_leader(make_case, users):
-    case = walk_to_resolved(make_case(case_type="request", category="request-env-noise"),
-                            users)
+    case = walk_to_resolved(make_case(case_type="request", category="request-env-noise"), users)
     services.reopen_case(case.pk, actor=users["dispatcher"], reason="复查")
     due = Case.objects.get(pk=case.pk).due_at
     t0 = timezone.now()
@@ -146,8 +157,7 @@ def test_pause_stops_the_clock_and_extension_needs_a_leader(make_case, users):
 
 def test_merging_keeps_both_histories(make_case, users):
     a, b = make_case(), make_case()
-    merged = services.merge_case(b.pk, actor=users["dispatcher"], into=a.number,
-                                 reason="同一问题")
+    merged = services.merge_case(b.pk, actor=users["dispatcher"], into=a.number, reason="同一问题")
     assert merged.status == Status.MERGED and merged.merged_into_id == a.pk
     assert a.events.filter(data__merged=b.number).exists()
 
@@ -164,9 +174,14 @@ def test_the_deadline_sweep_marks_once_even_when_run_twice(make_case):
 
 
 def test_revealing_personal_data_is_audited_and_scoped(first_grid, users):
-    case = services.intake_case(title="噪音扰民", channel="hotline", case_type="request",
-                                lon=first_grid.centroid_lon, lat=first_grid.centroid_lat,
-                                parties=[{"name": "李四", "phone": "13900001111"}]).case
+    case = services.intake_case(
+        title="噪音扰民",
+        channel="hotline",
+        case_type="request",
+        lon=first_grid.centroid_lon,
+        lat=first_grid.centroid_lat,
+        parties=[{"name": "李四", "phone": "13900001111"}],
+    ).case
     party = case.parties.get()
     with pytest.raises(CaseInputError):
         services.reveal_party(party.pk, actor=users["dispatcher"], reason="")

@@ -22,9 +22,17 @@ def default_language(settings):
 
 
 def report_data(grid=None, **kw):
-    data = {"category": "hazard-storage", "title": "楼道堆放杂物堵塞消防通道",
-            "text": "三单元一楼纸箱堆到天花板", "address": "民生路 1 号", "lon": "", "lat": "",
-            "name": "王小明", "phone": "138 1234 1234", "client_key": ""}
+    data = {
+        "category": "hazard-storage",
+        "title": "楼道堆放杂物堵塞消防通道",
+        "text": "三单元一楼纸箱堆到天花板",
+        "address": "民生路 1 号",
+        "lon": "",
+        "lat": "",
+        "name": "王小明",
+        "phone": "138 1234 1234",
+        "client_key": "",
+    }
     if grid is not None:
         data.update(lon=grid.centroid_lon, lat=grid.centroid_lat)
     data.update(kw)
@@ -50,8 +58,14 @@ def walk_to_resolved(case, users):
 def test_the_report_page_offers_only_request_hazard_and_rental_categories(client):
     response = client.get(reverse("public:report"))
     assert response.status_code == 200
-    codes = {v for v, _l in (c for _g, group in response.context["form"].fields[
-        "category"].choices[1:] for c in group)}
+    codes = {
+        v
+        for v, _l in (
+            c
+            for _g, group in response.context["form"].fields["category"].choices[1:]
+            for c in group
+        )
+    }
     assert "hazard-storage" in codes and "request-env-noise" in codes and "rental-noise" in codes
     assert not any(c.startswith(("dispute", "petition", "crowd")) for c in codes)
 
@@ -67,8 +81,10 @@ def test_a_resident_reports_and_gets_a_number_and_a_private_code_once(client, fi
 
 
 def test_a_bad_report_answers_400_naming_each_field_and_writes_nothing(client):
-    response = client.post(reverse("public:report"), report_data(
-        category="dispute-neighbour", title="", lon="106.5", phone="call me"))
+    response = client.post(
+        reverse("public:report"),
+        report_data(category="dispute-neighbour", title="", lon="106.5", phone="call me"),
+    )
     assert response.status_code == 400
     assert {"category", "title", "lat", "phone"} <= set(response.context["form"].errors)
     assert not Case.objects.exists() and not Party.objects.exists()
@@ -97,8 +113,10 @@ def test_a_key_known_to_a_stranger_never_shows_anothers_case(client, first_grid,
 
     mine, _code = report(client, report_data(first_grid, client_key="hotline-20261124-0042"))
     stranger = Client()
-    response = stranger.post(reverse("public:report"), report_data(
-        first_grid, title="别人的问题", client_key="hotline-20261124-0042"))
+    response = stranger.post(
+        reverse("public:report"),
+        report_data(first_grid, title="别人的问题", client_key="hotline-20261124-0042"),
+    )
     assert response.status_code == 302
     page = stranger.get(response["Location"]).content.decode()
     assert mine not in page and 'id="case-code"' in page  # a case of its own, new
@@ -106,33 +124,40 @@ def test_a_key_known_to_a_stranger_never_shows_anothers_case(client, first_grid,
     # ... and the API caller with the same key gets a case of its own too.
     _token, raw = ApiToken.issue(name="hotline", user=users["clerk"])
     api = Client(headers={"Authorization": f"Bearer {raw}"})
-    body = {"title": "热线来电", "case_type": "hazard", "category": "hazard-fire",
-            "lon": first_grid.centroid_lon, "lat": first_grid.centroid_lat}
-    answer = api.post("/api/v1/cases", body, content_type="application/json",
-                      headers={"Idempotency-Key": "hotline-20261124-0042"})
+    body = {
+        "title": "热线来电",
+        "case_type": "hazard",
+        "category": "hazard-fire",
+        "lon": first_grid.centroid_lon,
+        "lat": first_grid.centroid_lat,
+    }
+    answer = api.post(
+        "/api/v1/cases",
+        body,
+        content_type="application/json",
+        headers={"Idempotency-Key": "hotline-20261124-0042"},
+    )
     assert answer.status_code == 201 and answer.json()["created"] is True
     assert mine not in answer.content.decode()
 
 
 def test_the_same_key_with_another_report_is_refused_in_the_same_session(client, first_grid):
     report(client, report_data(first_grid, client_key="tab-2"))
-    response = client.post(reverse("public:report"),
-                           report_data(first_grid, title="另一个问题", client_key="tab-2"))
+    response = client.post(
+        reverse("public:report"), report_data(first_grid, title="另一个问题", client_key="tab-2")
+    )
     assert response.status_code == 422 and Case.objects.count() == 1
 
 
-def test_control_characters_are_stripped_and_nul_refused_on_the_public_form(client,
-                                                                            first_grid):
-    response = client.post(reverse("public:report"),
-                           report_data(first_grid, title="楼道\x00堆物"))
+def test_control_characters_are_stripped_and_nul_refused_on_the_public_form(client, first_grid):
+    response = client.post(reverse("public:report"), report_data(first_grid, title="楼道\x00堆物"))
     assert response.status_code == 400 and not Case.objects.exists()
     assert "title" in response.context["form"].errors
     number, _code = report(client, report_data(first_grid, title="楼道\x1b[31m堆物\x7f"))
     assert Case.objects.get(number=number).title == "楼道[31m堆物"
 
 
-def test_tracking_shows_progress_without_staff_names_or_personal_data(client, first_grid,
-                                                                      users):
+def test_tracking_shows_progress_without_staff_names_or_personal_data(client, first_grid, users):
     number, code = report(client, report_data(first_grid))
     case = Case.objects.get(number=number)
     services.accept_case(case.pk, actor=users["dispatcher"], reason="派遣员李四受理")
@@ -142,8 +167,14 @@ def test_tracking_shows_progress_without_staff_names_or_personal_data(client, fi
     page = response.content.decode()
     assert str(Status.ACCEPTED.label) in page and 'id="progress"' in page
     assert case.due_at.astimezone().strftime("%Y-%m-%d") in page
-    for secret in ["李四", "王小明", "内部备注", "138", "渝中区综治中心",
-                   users["dispatcher"].person.name]:
+    for secret in [
+        "李四",
+        "王小明",
+        "内部备注",
+        "138",
+        "渝中区综治中心",
+        users["dispatcher"].person.name,
+    ]:
         assert secret not in page, secret
     assert len(response.context["timeline"]) == 2  # received, accepted; not the note
 
@@ -151,13 +182,20 @@ def test_tracking_shows_progress_without_staff_names_or_personal_data(client, fi
 def test_a_wrong_number_and_a_wrong_code_get_the_same_not_found(client, first_grid):
     number, code = report(client, report_data(first_grid))
     wrong_code = client.post(reverse("public:track"), {"number": number, "code": "AAAAAAAA"})
-    wrong_number = client.post(reverse("public:track"), {"number": "500103-2026-999999",
-                                                         "code": code})
+    wrong_number = client.post(
+        reverse("public:track"), {"number": "500103-2026-999999", "code": code}
+    )
     assert wrong_code.status_code == wrong_number.status_code == 404
 
     def strip(response):
-        return (response.content.decode().replace(number, "").replace("500103-2026-999999", "")
-                .replace(code, "").replace("AAAAAAAA", ""))
+        return (
+            response.content.decode()
+            .replace(number, "")
+            .replace("500103-2026-999999", "")
+            .replace(code, "")
+            .replace("AAAAAAAA", "")
+        )
+
     no_csrf = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
     assert no_csrf.sub("", strip(wrong_code)) == no_csrf.sub("", strip(wrong_number))
     assert 'id="not-found"' in wrong_code.content.decode()
@@ -176,8 +214,10 @@ def test_report_track_and_rate_satisfied(client, first_grid, users):
     page = client.post(reverse("public:track"), {"number": number, "code": code})
     assert page.context["rate_form"] is not None
     assert "王经理" not in page.content.decode() and "张三" not in page.content.decode()
-    response = client.post(reverse("public:rate"), {"number": number, "code": code,
-                                                    "rating": "satisfied", "comment": "很及时"})
+    response = client.post(
+        reverse("public:rate"),
+        {"number": number, "code": code, "rating": "satisfied", "comment": "很及时"},
+    )
     assert response.status_code == 200 and response.context["message"]
     case.refresh_from_db()
     assert case.rating == "satisfied" and case.feedback.get().method == "online"
@@ -188,8 +228,10 @@ def test_an_unsatisfied_rating_sends_the_case_back_to_work(client, first_grid, u
     number, code = report(client, report_data(first_grid))
     case = Case.objects.get(number=number)
     walk_to_resolved(case, users)
-    client.post(reverse("public:rate"), {"number": number, "code": code,
-                                         "rating": "unsatisfied", "comment": "没清理干净"})
+    client.post(
+        reverse("public:rate"),
+        {"number": number, "code": code, "rating": "unsatisfied", "comment": "没清理干净"},
+    )
     case.refresh_from_db()
     assert case.status == Status.IN_PROGRESS and case.reopen_count == 1
 
@@ -198,11 +240,13 @@ def test_rating_needs_the_right_code_and_a_known_rating(client, first_grid, user
     number, code = report(client, report_data(first_grid))
     case = Case.objects.get(number=number)
     walk_to_resolved(case, users)
-    response = client.post(reverse("public:rate"), {"number": number, "code": "WRONG234",
-                                                    "rating": "satisfied"})
+    response = client.post(
+        reverse("public:rate"), {"number": number, "code": "WRONG234", "rating": "satisfied"}
+    )
     assert response.status_code == 404
-    response = client.post(reverse("public:rate"), {"number": number, "code": code,
-                                                    "rating": "delighted"})
+    response = client.post(
+        reverse("public:rate"), {"number": number, "code": code, "rating": "delighted"}
+    )
     assert response.status_code == 400 and "rating" in response.context["rate_form"].errors
     case.refresh_from_db()
     assert case.rating == "" and not case.feedback.exists()
@@ -210,8 +254,9 @@ def test_rating_needs_the_right_code_and_a_known_rating(client, first_grid, user
 
 def test_a_case_not_yet_resolved_cannot_be_rated(client, first_grid):
     number, code = report(client, report_data(first_grid))
-    response = client.post(reverse("public:rate"), {"number": number, "code": code,
-                                                    "rating": "satisfied"})
+    response = client.post(
+        reverse("public:rate"), {"number": number, "code": code, "rating": "satisfied"}
+    )
     assert response.status_code == 409
     assert response.context["rate_errors"]
     assert not Case.objects.get(number=number).rating
@@ -232,16 +277,19 @@ def test_tracking_is_throttled_per_address(client, first_grid, settings):
     number, code = report(client, report_data(first_grid))
     url = reverse("public:track")
     for i in range(3):
-        response = client.post(url, {"number": f"500103-2026-99999{i}", "code": "AAAAAAAA"},
-                               REMOTE_ADDR="10.1.1.1")
+        response = client.post(
+            url, {"number": f"500103-2026-99999{i}", "code": "AAAAAAAA"}, REMOTE_ADDR="10.1.1.1"
+        )
         assert response.status_code == 404
     # the fourth try, even with the right number and code, waits
     response = client.post(url, {"number": number, "code": code}, REMOTE_ADDR="10.1.1.1")
     assert response.status_code == 429 and response["Retry-After"] == "600"
     assert "请稍等" in response.content.decode() and number not in response.content.decode()
     # another address may still follow its case
-    assert client.post(url, {"number": number, "code": code},
-                       REMOTE_ADDR="10.1.1.2").status_code == 200
+    assert (
+        client.post(url, {"number": number, "code": code}, REMOTE_ADDR="10.1.1.2").status_code
+        == 200
+    )
     # showing the form is not a try
     assert client.get(url, REMOTE_ADDR="10.1.1.1").status_code == 200
 
@@ -252,12 +300,14 @@ def test_tracking_is_throttled_per_case_number_from_any_address(client, first_gr
     url = reverse("public:track")
     for i in range(3):
         client.post(url, {"number": number, "code": f"AAAAAAA{i}"}, REMOTE_ADDR=f"10.2.0.{i}")
-    response = client.post("/en" + url, {"number": number, "code": code},
-                           REMOTE_ADDR="10.2.0.9")
+    response = client.post("/en" + url, {"number": number, "code": code}, REMOTE_ADDR="10.2.0.9")
     assert response.status_code == 429 and "Too many tries" in response.content.decode()
     # rating counts with tracking: it checks the code too
-    response = client.post(reverse("public:rate"), {"number": number, "code": code,
-                                                    "rating": "satisfied"}, REMOTE_ADDR="10.2.1.1")
+    response = client.post(
+        reverse("public:rate"),
+        {"number": number, "code": code, "rating": "satisfied"},
+        REMOTE_ADDR="10.2.1.1",
+    )
     assert response.status_code == 429
 
 
@@ -269,8 +319,7 @@ def test_reporting_is_throttled_per_address(client, settings):
         assert response.status_code == 302
     response = client.post(url, report_data(client_key="k3"), REMOTE_ADDR="10.3.0.1")
     assert response.status_code == 429 and Case.objects.count() == 2
-    assert client.post(url, report_data(client_key="k4"),
-                       REMOTE_ADDR="10.3.0.2").status_code == 302
+    assert client.post(url, report_data(client_key="k4"), REMOTE_ADDR="10.3.0.2").status_code == 302
 
 
 def test_looking_at_the_form_leaves_no_session_row(client, first_grid):

@@ -43,8 +43,10 @@ def test_a_handler_outside_the_working_unit_cannot_escalate(worked, users):
     with pytest.raises(ActionForbidden):
         services.escalate_case(worked.pk, actor=outsider, reason="上报街道")
     worked.refresh_from_db()
-    assert worked.status == Status.ASSIGNED and worked.assignments.filter(
-        ended_at__isnull=True, unit__code=committee(worked)).exists()
+    assert (
+        worked.status == Status.ASSIGNED
+        and worked.assignments.filter(ended_at__isnull=True, unit__code=committee(worked)).exists()
+    )
 
 
 def test_the_working_unit_and_the_dispatcher_can_escalate(worked, users, make_case):
@@ -57,16 +59,14 @@ def test_the_working_unit_and_the_dispatcher_can_escalate(worked, users, make_ca
 
 
 @pytest.mark.parametrize("username", ["community", "gridworker"])
-def test_the_resolving_unit_cannot_verify_rate_or_record_a_failed_call(
-        resolved, users, username):
+def test_the_resolving_unit_cannot_verify_rate_or_record_a_failed_call(resolved, users, username):
     user = users[username]  # the resolver, and a colleague of the same unit
     offered = set(available_actions(user, resolved))
     assert not offered & {"verify", "verify_failed", "rate", "contact_failed"}
     for attempt in (
         lambda: services.verify_case(resolved.pk, actor=user),
         lambda: services.verify_case(resolved.pk, actor=user, passed=False, reason="没修好"),
-        lambda: services.rate_case(resolved.pk, actor=user, rating=Rating.SATISFIED,
-                                   method="call"),
+        lambda: services.rate_case(resolved.pk, actor=user, rating=Rating.SATISFIED, method="call"),
         lambda: services.record_contact_failed(resolved.pk, actor=user, reason="无人接听"),
     ):
         with translation.override("en"), pytest.raises(ActionForbidden) as caught:
@@ -79,8 +79,7 @@ def test_the_resolving_unit_cannot_verify_rate_or_record_a_failed_call(
 def test_someone_else_verifies_and_records_the_rating(resolved, users):
     assert {"verify", "rate"} <= set(available_actions(users["dispatcher"], resolved))
     services.verify_case(resolved.pk, actor=users["handler"])  # the street office checks
-    services.rate_case(resolved.pk, actor=users["clerk"], rating=Rating.SATISFIED,
-                       method="call")
+    services.rate_case(resolved.pk, actor=users["clerk"], rating=Rating.SATISFIED, method="call")
     resolved.refresh_from_db()
     assert resolved.verified_at is not None and resolved.rating == Rating.SATISFIED
 
@@ -88,10 +87,10 @@ def test_someone_else_verifies_and_records_the_rating(resolved, users):
 def test_the_resolver_is_barred_even_from_another_unit(resolved, users, first_grid):
     """A person who resolved for one unit cannot verify for another they also belong to."""
     from org.models import Membership, Unit
+
     office = Unit.objects.get(code=f"{first_grid.code[:9]}-office")
     person = users["community"].person
-    Membership.objects.create(person=person, unit=office, role="handler",
-                              scope=office.area)
+    Membership.objects.create(person=person, unit=office, role="handler", scope=office.area)
     user = type(users["community"]).objects.get(pk=users["community"].pk)  # fresh caches
     with pytest.raises(ActionForbidden):
         services.verify_case(resolved.pk, actor=user)
@@ -106,8 +105,9 @@ def test_the_verify_inbox_leaves_out_the_own_units_resolutions(resolved, users):
 
 def test_the_page_refuses_a_verification_by_the_resolving_unit(resolved, users, client):
     client.force_login(users["community"])
-    response = client.post(reverse("cases:act", args=[resolved.number, "verify"]),
-                           {"verify-version": resolved.version})
+    response = client.post(
+        reverse("cases:act", args=[resolved.number, "verify"]), {"verify-version": resolved.version}
+    )
     assert response.status_code == 403
     resolved.refresh_from_db()
     assert resolved.verified_at is None

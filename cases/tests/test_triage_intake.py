@@ -32,10 +32,16 @@ def model_file(tmp_path, settings):
 
 
 def test_the_model_proposes_a_catalogue_category_with_the_terms_that_drove_it(
-        model_file, first_grid):
-    result = services.intake_case(title="工厂废气污染", text="附近工厂排放废气，气味刺鼻",
-                                  channel="online", case_type="request",
-                                  lon=first_grid.centroid_lon, lat=first_grid.centroid_lat)
+    model_file, first_grid
+):
+    result = services.intake_case(
+        title="工厂废气污染",
+        text="附近工厂排放废气，气味刺鼻",
+        channel="online",
+        case_type="request",
+        lon=first_grid.centroid_lon,
+        lat=first_grid.centroid_lat,
+    )
     proposal = result.proposal
     assert proposal.source == "model"
     assert proposal.category.name == "环境保护"
@@ -45,15 +51,20 @@ def test_the_model_proposes_a_catalogue_category_with_the_terms_that_drove_it(
 
 
 def test_a_corrupt_model_file_leaves_intake_working_on_keyword_rules(
-        tmp_path, settings, first_grid):
+    tmp_path, settings, first_grid
+):
     broken = tmp_path / "model.joblib"
     broken.write_bytes(b"not a model at all")
     settings.PINGAN_TRIAGE_MODEL = str(broken)
     clear_cache()
     try:
-        result = services.intake_case(title="小区门口井盖松动", channel="online",
-                                      case_type="hazard", lon=first_grid.centroid_lon,
-                                      lat=first_grid.centroid_lat)
+        result = services.intake_case(
+            title="小区门口井盖松动",
+            channel="online",
+            case_type="hazard",
+            lon=first_grid.centroid_lon,
+            lat=first_grid.centroid_lat,
+        )
     finally:
         clear_cache()
     assert result.created
@@ -64,8 +75,13 @@ def test_a_corrupt_model_file_leaves_intake_working_on_keyword_rules(
 def test_a_persons_correction_is_kept_as_a_training_example(first_grid, users):
     from cases.models import TrainingExample
 
-    case = services.intake_case(title="噪音很大", channel="hotline", case_type="request",
-                                lon=first_grid.centroid_lon, lat=first_grid.centroid_lat).case
+    case = services.intake_case(
+        title="噪音很大",
+        channel="hotline",
+        case_type="request",
+        lon=first_grid.centroid_lon,
+        lat=first_grid.centroid_lat,
+    ).case
     services.classify_case(case.pk, actor=users["dispatcher"], category="request-env-noise")
     example = TrainingExample.objects.get(case=case)
     assert example.chosen.code == "request-env-noise" and example.title == "噪音很大"
@@ -76,8 +92,13 @@ def test_the_districts_own_cases_export_as_training_data(first_grid, users, tmp_
 
     from django.core.management import call_command
 
-    case = services.intake_case(title="噪音很大", channel="hotline", case_type="request",
-                                lon=first_grid.centroid_lon, lat=first_grid.centroid_lat).case
+    case = services.intake_case(
+        title="噪音很大",
+        channel="hotline",
+        case_type="request",
+        lon=first_grid.centroid_lon,
+        lat=first_grid.centroid_lat,
+    ).case
     services.classify_case(case.pk, actor=users["dispatcher"], category="request-env-noise")
     out = tmp_path / "labelled.csv"
     call_command("export_triage_data", "--out", str(out))

@@ -33,6 +33,7 @@ def login(client, users):
     def as_user(username):
         client.force_login(users[username])
         return client
+
     return as_user
 
 
@@ -55,13 +56,19 @@ def shown_actions(page: str) -> set[str]:
 
 
 # -- every page renders for the right role ----------------------------------------------------
-@pytest.mark.parametrize("username", ["dispatcher", "clerk", "leader", "handler", "community",
-                                      "gridworker", "street", "admin"])
+@pytest.mark.parametrize(
+    "username",
+    ["dispatcher", "clerk", "leader", "handler", "community", "gridworker", "street", "admin"],
+)
 def test_every_staff_page_renders_for_each_role(login, make_case, username):
     case = make_case()
     client = login(username)
-    for url in [reverse("cases:inbox"), reverse("cases:list"), reverse("cases:new"),
-                detail_url(case)]:
+    for url in [
+        reverse("cases:inbox"),
+        reverse("cases:list"),
+        reverse("cases:new"),
+        detail_url(case),
+    ]:
         response = client.get(url)
         assert response.status_code == 200, url
     assert case.number in client.get(reverse("cases:list")).content.decode()
@@ -69,15 +76,21 @@ def test_every_staff_page_renders_for_each_role(login, make_case, username):
 
 def test_the_pages_ask_an_anonymous_visitor_to_log_in(client, make_case):
     case = make_case()
-    for url in [reverse("cases:inbox"), reverse("cases:list"), reverse("cases:new"),
-                detail_url(case), reverse("cases:export")]:
+    for url in [
+        reverse("cases:inbox"),
+        reverse("cases:list"),
+        reverse("cases:new"),
+        detail_url(case),
+        reverse("cases:export"),
+    ]:
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
 # -- territory ---------------------------------------------------------------------------------
 def test_a_user_of_another_territory_gets_404_for_the_case_page_and_its_actions(
-        login, make_case, far_grid):
+    login, make_case, far_grid
+):
     case = make_case(grid=far_grid)
     client = login("community")  # the first community only
     response = client.get(detail_url(case))
@@ -86,8 +99,9 @@ def test_a_user_of_another_territory_gets_404_for_the_case_page_and_its_actions(
     response = client.post(act_url(case, "accept"), {"accept-version": case.version})
     assert response.status_code == 404
     party = Party.objects.create(case=case, role="reporter", name="王小明")
-    response = client.post(reverse("cases:reveal", args=[case.number, party.pk]),
-                           {f"reveal{party.pk}-reason": "回访"})
+    response = client.post(
+        reverse("cases:reveal", args=[case.number, party.pk]), {f"reveal{party.pk}-reason": "回访"}
+    )
     assert response.status_code == 404
     case.refresh_from_db()
     assert case.status == Status.RECEIVED and case.version == 1
@@ -117,7 +131,8 @@ def test_the_dispatchers_inbox_lists_new_cases_to_dispatch(login, make_case):
 
 
 def test_the_handlers_inbox_lists_what_its_unit_must_handle_and_its_notifications(
-        login, make_case, users):
+    login, make_case, users
+):
     case = make_case(category="hazard-storage")
     services.accept_case(case.pk, actor=users["dispatcher"])
     services.assign_case(case.pk, actor=users["dispatcher"], unit=street_office(case))
@@ -138,26 +153,33 @@ def test_overdue_cases_are_highlighted_in_the_inbox(login, make_case):
     assert "is-overdue" in row
 
 
-def test_marking_a_notification_read_through_htmx_returns_the_fresh_list(
-        login, make_case, users):
+def test_marking_a_notification_read_through_htmx_returns_the_fresh_list(login, make_case, users):
     case = make_case(category="hazard-storage")
     services.accept_case(case.pk, actor=users["dispatcher"])
     services.assign_case(case.pk, actor=users["dispatcher"], unit=street_office(case))
-    note = Notification.objects.filter(case=case, unit__code=street_office(case),
-                                       recipient__isnull=True).order_by("-pk").first()
+    note = (
+        Notification.objects.filter(
+            case=case, unit__code=street_office(case), recipient__isnull=True
+        )
+        .order_by("-pk")
+        .first()
+    )
     client = login("handler")
-    response = client.post(reverse("cases:notifications-read"), {"id": note.pk},
-                           HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("cases:notifications-read"), {"id": note.pk}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert response.content.decode().lstrip().startswith("<section")
     note.refresh_from_db()
     assert note.read_at is not None
-    assert Notification.objects.filter(unit__code=street_office(case),
-                                       read_at__isnull=True).exists()  # the intake one
+    assert Notification.objects.filter(
+        unit__code=street_office(case), read_at__isnull=True
+    ).exists()  # the intake one
     response = client.post(reverse("cases:notifications-read"))
     assert response.status_code == 302
-    assert not Notification.objects.filter(unit__code=street_office(case),
-                                           read_at__isnull=True).exists()
+    assert not Notification.objects.filter(
+        unit__code=street_office(case), read_at__isnull=True
+    ).exists()
 
 
 def test_nobody_marks_another_units_notifications_read(login, make_case, users):
@@ -171,8 +193,7 @@ def test_nobody_marks_another_units_notifications_read(login, make_case, users):
 # -- the list ----------------------------------------------------------------------------------
 def test_the_list_filters_by_status_type_area_and_text(login, make_case, users, far_grid):
     fire = make_case()
-    road = make_case(title="小区门口井盖松动", text="", case_type="hazard",
-                     category="hazard-road")
+    road = make_case(title="小区门口井盖松动", text="", case_type="hazard", category="hazard-road")
     far = make_case(grid=far_grid, title="江边护栏损坏", category="hazard-road")
     services.accept_case(road.pk, actor=users["dispatcher"])
     client = login("dispatcher")
@@ -194,8 +215,9 @@ def test_a_bad_filter_answers_400_naming_the_field(login):
     response = client.get(reverse("cases:list"), {"received_from": "yesterday"})
     assert response.status_code == 400
     assert "received_from" in response.context["form"].errors
-    response = client.get(reverse("cases:list"), {"received_from": "2026-05-02",
-                                                  "received_to": "2026-05-01"})
+    response = client.get(
+        reverse("cases:list"), {"received_from": "2026-05-02", "received_to": "2026-05-01"}
+    )
     assert response.status_code == 400 and "received_to" in response.context["form"].errors
     response = client.get(reverse("cases:export"), {"status": "lost"})
     assert response.status_code == 400 and "status" in response.context["form"].errors
@@ -222,16 +244,21 @@ def test_the_list_is_paginated(login, make_case, monkeypatch):
 def export_rows(response) -> list[list]:
     assert response.status_code == 200
     assert response["Content-Type"].startswith(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     book = load_workbook(io.BytesIO(response.content))
     return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
 
 
 def test_the_export_has_the_filtered_rows_under_a_chinese_header_without_personal_data(
-        login, make_case, users):
+    login, make_case, users
+):
     make_case()
-    kept = make_case(title="小区门口井盖松动", category="hazard-road",
-                     parties=[{"name": "王小明", "phone": "13812341234"}])
+    kept = make_case(
+        title="小区门口井盖松动",
+        category="hazard-road",
+        parties=[{"name": "王小明", "phone": "13812341234"}],
+    )
     services.accept_case(kept.pk, actor=users["dispatcher"])
     client = login("dispatcher")
     response = client.get(reverse("cases:export"), {"status": "accepted"})
@@ -240,8 +267,11 @@ def test_the_export_has_the_filtered_rows_under_a_chinese_header_without_persona
         from cases.exports import columns
 
         assert rows[0] == [title for title, _w in columns()]
-    assert len(rows) - 1 == client.get(reverse("cases:list"), {"status": "accepted"}).context[
-        "page"].paginator.count == 1
+    assert (
+        len(rows) - 1
+        == client.get(reverse("cases:list"), {"status": "accepted"}).context["page"].paginator.count
+        == 1
+    )
     number, received = rows[1][0], rows[1][1]
     assert number == kept.number and isinstance(received, datetime)
     flat = " ".join(str(v) for row in rows for v in row)
@@ -280,22 +310,48 @@ def test_a_case_beyond_the_known_holiday_calendar_says_so(login, make_case):
 def test_the_actions_shown_are_the_ones_the_roles_allow(login, make_case, users):
     case = make_case(category="hazard-storage")
     assert shown_actions(login("dispatcher").get(detail_url(case)).content.decode()) == {
-        "accept", "reject", "classify", "merge", "comment"}
+        "accept",
+        "reject",
+        "classify",
+        "merge",
+        "comment",
+    }
     assert shown_actions(login("clerk").get(detail_url(case)).content.decode()) == {
-        "accept", "classify", "comment"}
-    assert shown_actions(login("gridworker").get(detail_url(case)).content.decode()) == {
-        "comment"}
+        "accept",
+        "classify",
+        "comment",
+    }
+    assert shown_actions(login("gridworker").get(detail_url(case)).content.decode()) == {"comment"}
     services.accept_case(case.pk, actor=users["dispatcher"])
     services.assign_case(case.pk, actor=users["dispatcher"])
     assert shown_actions(login("handler").get(detail_url(case)).content.decode()) == {
-        "start", "return", "escalate", "request_extension", "comment"}
+        "start",
+        "return",
+        "escalate",
+        "request_extension",
+        "comment",
+    }
     assert shown_actions(login("leader").get(detail_url(case)).content.decode()) == {
-        "co_assign", "transfer", "escalate", "supervise", "extend", "merge", "comment"}
+        "co_assign",
+        "transfer",
+        "escalate",
+        "supervise",
+        "extend",
+        "merge",
+        "comment",
+    }
 
 
 SAMPLE_KWARGS = {
-    "reason": "理由", "unit": None, "category": "hazard-road", "outcome": "resolved",
-    "amount": 1, "into": None, "rating": "satisfied", "method": "call", "comment": "",
+    "reason": "理由",
+    "unit": None,
+    "category": "hazard-road",
+    "outcome": "resolved",
+    "amount": 1,
+    "into": None,
+    "rating": "satisfied",
+    "method": "call",
+    "comment": "",
 }
 
 
@@ -320,6 +376,7 @@ def try_action(case, action, user, other_case) -> bool:
 
     class Rollback(Exception):
         pass
+
     try:
         with transaction.atomic():
             services.ACTIONS[action](case.pk, actor=user, **kw)
@@ -342,13 +399,26 @@ def test_the_actions_offered_are_exactly_those_the_services_allow(make_case, use
     if stage == "resolved":
         services.start_case(case.pk, actor=users["handler"])
         services.resolve_case(case.pk, actor=users["handler"], reason="已清理")
-    for username in ["dispatcher", "clerk", "leader", "handler", "community", "gridworker",
-                     "street", "petition", "crowd", "admin"]:
+    for username in [
+        "dispatcher",
+        "clerk",
+        "leader",
+        "handler",
+        "community",
+        "gridworker",
+        "street",
+        "petition",
+        "crowd",
+        "admin",
+    ]:
         user = users[username]
         case = Case.objects.get(pk=case.pk)
         offered = set(available_actions(user, case))
-        allowed = {a for a, t in TRANSITIONS.items() if case.status in t.sources
-                   and try_action(case, a, user, other)}
+        allowed = {
+            a
+            for a, t in TRANSITIONS.items()
+            if case.status in t.sources and try_action(case, a, user, other)
+        }
         assert offered == allowed, (username, offered ^ allowed)
 
 
@@ -374,11 +444,11 @@ def test_assigning_offers_the_units_of_the_cases_own_territory(login, make_case,
     assert far_street.name not in form
 
 
-def test_an_action_without_its_required_reason_answers_400_naming_the_field(
-        login, make_case):
+def test_an_action_without_its_required_reason_answers_400_naming_the_field(login, make_case):
     case = make_case()
-    response = login("dispatcher").post(act_url(case, "reject"), {
-        "reject-version": case.version, "reject-reason": ""})
+    response = login("dispatcher").post(
+        act_url(case, "reject"), {"reject-version": case.version, "reject-reason": ""}
+    )
     assert response.status_code == 400
     form = next(f for f in response.context["action_forms"] if f.action == "reject")
     assert "reason" in form.errors
@@ -403,8 +473,9 @@ def test_a_stale_version_is_refused_with_a_clear_conflict_message(login, make_ca
 
 def test_an_action_the_roles_do_not_allow_is_refused_with_403(login, make_case):
     case = make_case()
-    response = login("gridworker").post(act_url(case, "reject"), {
-        "reject-version": case.version, "reject-reason": "不归我管"})
+    response = login("gridworker").post(
+        act_url(case, "reject"), {"reject-version": case.version, "reject-reason": "不归我管"}
+    )
     assert response.status_code == 403
     case.refresh_from_db()
     assert case.status == Status.RECEIVED
@@ -421,8 +492,7 @@ def test_an_unknown_action_is_404(login, make_case):
     assert login("dispatcher").post(act_url(case, "explode"), {}).status_code == 404
 
 
-def test_revealing_a_party_needs_a_reason_shows_the_values_once_and_is_audited(
-        login, make_case):
+def test_revealing_a_party_needs_a_reason_shows_the_values_once_and_is_audited(login, make_case):
     case = make_case(parties=[{"name": "王小明", "phone": "13812341234"}])
     party = case.parties.get()
     client = login("dispatcher")
@@ -448,12 +518,26 @@ def test_the_case_page_names_duplicates_suggested_at_intake(login, make_case):
 
 # -- intake -----------------------------------------------------------------------------------------
 def intake_data(grid, **kw):
-    data = {"case_type": "hazard", "category": "", "channel": "hotline", "priority": "normal",
-            "title": "楼道堆放杂物堵塞消防通道", "text": "住改仓，纸箱堆到天花板", "address": "",
-            "lon": grid.centroid_lon, "lat": grid.centroid_lat, "client_key": "",
-            "party0_role": "reporter", "party0_name": "王小明", "party0_phone": "13812341234",
-            "party0_id_number": "", "party1_role": "respondent", "party1_name": "",
-            "party1_phone": "", "party1_id_number": ""}
+    data = {
+        "case_type": "hazard",
+        "category": "",
+        "channel": "hotline",
+        "priority": "normal",
+        "title": "楼道堆放杂物堵塞消防通道",
+        "text": "住改仓，纸箱堆到天花板",
+        "address": "",
+        "lon": grid.centroid_lon,
+        "lat": grid.centroid_lat,
+        "client_key": "",
+        "party0_role": "reporter",
+        "party0_name": "王小明",
+        "party0_phone": "13812341234",
+        "party0_id_number": "",
+        "party1_role": "respondent",
+        "party1_name": "",
+        "party1_phone": "",
+        "party1_id_number": "",
+    }
     data.update(kw)
     return data
 
@@ -470,8 +554,9 @@ def test_the_intake_form_registers_a_case_and_opens_its_page(login, first_grid):
 
 def test_intake_form_errors_name_the_field_answer_400_and_write_nothing(login, first_grid):
     client = login("clerk")
-    response = client.post(reverse("cases:new"), intake_data(
-        first_grid, title="", lat="", party0_phone="call me"))
+    response = client.post(
+        reverse("cases:new"), intake_data(first_grid, title="", lat="", party0_phone="call me")
+    )
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert {"title", "lat", "party0_phone"} <= set(errors)
@@ -480,17 +565,16 @@ def test_intake_form_errors_name_the_field_answer_400_and_write_nothing(login, f
     assert 'id="id_title_error"' in page
 
 
-def test_a_category_of_another_case_type_is_refused_by_the_service_on_its_field(
-        login, first_grid):
-    response = login("clerk").post(reverse("cases:new"), intake_data(
-        first_grid, category="dispute-neighbour"))
+def test_a_category_of_another_case_type_is_refused_by_the_service_on_its_field(login, first_grid):
+    response = login("clerk").post(
+        reverse("cases:new"), intake_data(first_grid, category="dispute-neighbour")
+    )
     assert response.status_code == 400
     assert "category" in response.context["form"].errors
     assert not Case.objects.exists()
 
 
-def test_a_point_outside_the_clerks_territory_is_refused_and_nothing_written(
-        login, far_grid):
+def test_a_point_outside_the_clerks_territory_is_refused_and_nothing_written(login, far_grid):
     response = login("gridworker").post(reverse("cases:new"), intake_data(far_grid))
     assert response.status_code == 404
     assert not Case.objects.exists()
@@ -506,9 +590,15 @@ def test_a_double_submitted_intake_form_registers_one_case(login, first_grid):
 
 def test_the_proposal_prefills_a_confident_category(login, settings):
     settings.PINGAN_TRIAGE_THRESHOLD = 0.3
-    response = login("clerk").post(reverse("cases:propose"), {
-        "title": "小区门口井盖松动", "text": "井盖 路面塌陷", "case_type": "hazard",
-        "category": ""})
+    response = login("clerk").post(
+        reverse("cases:propose"),
+        {
+            "title": "小区门口井盖松动",
+            "text": "井盖 路面塌陷",
+            "case_type": "hazard",
+            "category": "",
+        },
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert '<option value="hazard-road" selected>' in page
@@ -518,8 +608,10 @@ def test_the_proposal_prefills_a_confident_category(login, settings):
 
 def test_below_the_threshold_the_proposal_asks_the_person_to_pick(login, settings):
     settings.PINGAN_TRIAGE_THRESHOLD = 0.99
-    response = login("clerk").post(reverse("cases:propose"), {
-        "title": "小区门口井盖松动", "text": "", "case_type": "hazard", "category": ""})
+    response = login("clerk").post(
+        reverse("cases:propose"),
+        {"title": "小区门口井盖松动", "text": "", "case_type": "hazard", "category": ""},
+    )
     page = response.content.decode()
     assert '" selected>' not in page.split('<option value="" selected>')[1].split("</select>")[0]
     assert response.context["proposal"].category.code == "hazard-road"
@@ -528,29 +620,39 @@ def test_below_the_threshold_the_proposal_asks_the_person_to_pick(login, setting
 
 def test_a_category_picked_by_hand_is_kept_whatever_triage_proposes(login, settings):
     settings.PINGAN_TRIAGE_THRESHOLD = 0.1
-    response = login("clerk").post(reverse("cases:propose"), {
-        "title": "小区门口井盖松动", "case_type": "hazard", "category": "hazard-fire",
-        "category_prefilled": ""})
+    response = login("clerk").post(
+        reverse("cases:propose"),
+        {
+            "title": "小区门口井盖松动",
+            "case_type": "hazard",
+            "category": "hazard-fire",
+            "category_prefilled": "",
+        },
+    )
     assert '<option value="hazard-fire" selected>' in response.content.decode()
 
 
 def test_locate_names_the_grid_community_and_street_of_a_point(login, first_grid):
     client = login("clerk")
-    response = client.get(reverse("cases:locate"), {"lon": first_grid.centroid_lon,
-                                                    "lat": first_grid.centroid_lat})
+    response = client.get(
+        reverse("cases:locate"), {"lon": first_grid.centroid_lon, "lat": first_grid.centroid_lat}
+    )
     page = response.content.decode()
     assert response.status_code == 200 and first_grid.code in page
     assert first_grid.parent.name in page and first_grid.parent.parent.name in page
-    data = client.get(reverse("cases:locate"), {
-        "lon": first_grid.centroid_lon, "lat": first_grid.centroid_lat, "format": "json"}).json()
+    data = client.get(
+        reverse("cases:locate"),
+        {"lon": first_grid.centroid_lon, "lat": first_grid.centroid_lat, "format": "json"},
+    ).json()
     assert data["grid"]["code"] == first_grid.code and data["in_your_territory"] is True
 
 
 def test_locate_says_when_a_point_is_outside_every_grid(login):
     response = login("clerk").get(reverse("cases:locate"), {"lon": 116.4, "lat": 39.9})
     assert response.context["info"]["inside"] is False
-    response = login("clerk").get(reverse("cases:locate"), {"lon": "x", "lat": "1",
-                                                            "format": "json"})
+    response = login("clerk").get(
+        reverse("cases:locate"), {"lon": "x", "lat": "1", "format": "json"}
+    )
     assert response.status_code == 400 and response.json()["field"] == "lon"
 
 
@@ -589,20 +691,24 @@ def test_the_case_type_may_come_from_the_category_but_one_of_them_is_needed(logi
     response = client.post(reverse("cases:new"), intake_data(first_grid, case_type=""))
     assert response.status_code == 400 and "case_type" in response.context["form"].errors
     assert not Case.objects.exists()
-    response = client.post(reverse("cases:new"), intake_data(
-        first_grid, case_type="", category="hazard-storage"))
+    response = client.post(
+        reverse("cases:new"), intake_data(first_grid, case_type="", category="hazard-storage")
+    )
     assert response.status_code == 302
     assert Case.objects.get().case_type.code == "hazard"
 
 
 def test_the_case_page_names_only_duplicates_in_the_users_territory(
-        login, make_case, far_grid, settings):
+    login, make_case, far_grid, settings
+):
     settings.PINGAN_DUPLICATE_RADIUS_M = 1e9  # the whole district counts as near
     theirs = make_case(grid=far_grid)
     near = make_case()
     mine = make_case()
     assert {n for n, _s in mine.events.get(kind="intake").data["duplicates"]} >= {
-        theirs.number, near.number}
+        theirs.number,
+        near.number,
+    }
     page = login("community").get(detail_url(mine)).content.decode()
     assert near.number in page and theirs.number not in page
     page = login("clerk").get(detail_url(mine)).content.decode()

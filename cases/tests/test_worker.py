@@ -27,15 +27,18 @@ def test_a_round_marks_overdue_cases_and_a_second_round_changes_nothing(make_cas
 
 
 def test_email_notifications_are_sent_once_and_failures_are_kept_for_retry(
-        make_case, users, settings):
+    make_case, users, settings
+):
     users["handler"].email = "handler@example.org"
     users["handler"].save()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     case = make_case()
-    Notification.objects.create(recipient=users["handler"], case=case, medium="email",
-                                subject="测试通知")
-    Notification.objects.create(recipient=users["leader"], case=case, medium="email",
-                                subject="没有邮箱")
+    Notification.objects.create(
+        recipient=users["handler"], case=case, medium="email", subject="测试通知"
+    )
+    Notification.objects.create(
+        recipient=users["leader"], case=case, medium="email", subject="没有邮箱"
+    )
     first = deliver_outbox()
     second = deliver_outbox()
     assert first == {"sent": 1, "failed": 1}

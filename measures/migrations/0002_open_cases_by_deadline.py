@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_load_catalogue'),
-        ('measures', '0001_facts_and_rollups'),
+        ("cases", "0002_load_catalogue"),
+        ("measures", "0001_facts_and_rollups"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='casefact',
-            index=models.Index(condition=models.Q(('state', 'open')), fields=['due_at'], name='fact_open_due_at'),
+            model_name="casefact",
+            index=models.Index(
+                condition=models.Q(("state", "open")), fields=["due_at"], name="fact_open_due_at"
+            ),
         ),
     ]

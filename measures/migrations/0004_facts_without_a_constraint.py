@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_load_catalogue'),
-        ('measures', '0003_default_indicators'),
+        ("cases", "0002_load_catalogue"),
+        ("measures", "0003_default_indicators"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='casefact',
-            name='case',
-            field=models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='cases.case'),
+            model_name="casefact",
+            name="case",
+            field=models.OneToOneField(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                primary_key=True,
+                related_name="+",
+                serialize=False,
+                to="cases.case",
+            ),
         ),
     ]

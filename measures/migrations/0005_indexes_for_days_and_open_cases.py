@@ -4,43 +4,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_catch_all_request_category'),
-        ('measures', '0004_facts_without_a_constraint'),
+        ("cases", "0003_catch_all_request_category"),
+        ("measures", "0004_facts_without_a_constraint"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='casefact',
-            name='fact_received',
+            model_name="casefact",
+            name="fact_received",
         ),
         migrations.RemoveIndex(
-            model_name='casefact',
-            name='fact_due',
+            model_name="casefact",
+            name="fact_due",
         ),
         migrations.RemoveIndex(
-            model_name='casefact',
-            name='fact_rated',
+            model_name="casefact",
+            name="fact_rated",
         ),
         migrations.RemoveIndex(
-            model_name='casefact',
-            name='fact_open_received',
+            model_name="casefact",
+            name="fact_open_received",
         ),
         migrations.AddIndex(
-            model_name='casefact',
-            index=models.Index(fields=['received_on', 'area_code'], name='fact_received_area'),
+            model_name="casefact",
+            index=models.Index(fields=["received_on", "area_code"], name="fact_received_area"),
         ),
         migrations.AddIndex(
-            model_name='casefact',
-            index=models.Index(fields=['due_on', 'area_code'], name='fact_due_area'),
+            model_name="casefact",
+            index=models.Index(fields=["due_on", "area_code"], name="fact_due_area"),
         ),
         migrations.AddIndex(
-            model_name='casefact',
-            index=models.Index(fields=['rated_on', 'area_code'], name='fact_rated_area'),
+            model_name="casefact",
+            index=models.Index(fields=["rated_on", "area_code"], name="fact_rated_area"),
         ),
         migrations.AddIndex(
-            model_name='casefact',
-            index=models.Index(condition=models.Q(('state', 'open')), fields=['area_code', 'received_at'], include=('due_at',), name='fact_open_age'),
+            model_name="casefact",
+            index=models.Index(
+                condition=models.Q(("state", "open")),
+                fields=["area_code", "received_at"],
+                include=("due_at",),
+                name="fact_open_age",
+            ),
         ),
     ]

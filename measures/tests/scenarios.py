@@ -10,21 +10,53 @@ from django.utils import timezone
 from cases import services
 from cases.models import Case
 
-CATEGORIES = [("hazard", "hazard-storage"), ("hazard", "hazard-road"),
-              ("dispute", "dispute-neighbour"), ("dispute", "dispute-property"),
-              ("request", "request-env-noise"), ("request", "request-traffic"),
-              ("petition", "petition-other")]
+CATEGORIES = [
+    ("hazard", "hazard-storage"),
+    ("hazard", "hazard-road"),
+    ("dispute", "dispute-neighbour"),
+    ("dispute", "dispute-property"),
+    ("request", "request-env-noise"),
+    ("request", "request-traffic"),
+    ("petition", "petition-other"),
+]
 CHANNELS = ["grid_worker", "hotline", "resident_web", "online", "reception_day"]
-PATHS = ["ok", "ok", "late", "unsatisfied", "rework", "escalate", "reject", "open",
-         "extended", "merge", "contact", "partly"]
+PATHS = [
+    "ok",
+    "ok",
+    "late",
+    "unsatisfied",
+    "rework",
+    "escalate",
+    "reject",
+    "open",
+    "extended",
+    "merge",
+    "contact",
+    "partly",
+]
 
 
-def live(actor, grid, *, received: datetime, path: str, case_type: str, category: str,
-         channel: str, title: str = "楼道堆放杂物") -> Case:
+def live(
+    actor,
+    grid,
+    *,
+    received: datetime,
+    path: str,
+    case_type: str,
+    category: str,
+    channel: str,
+    title: str = "楼道堆放杂物",
+) -> Case:
     """One case from intake along `path`; every step at its own time after `received`."""
-    r = services.intake_case(title=title, channel=channel, case_type=case_type,
-                             category=category, lon=grid.centroid_lon, lat=grid.centroid_lat,
-                             received_at=received)
+    r = services.intake_case(
+        title=title,
+        channel=channel,
+        case_type=case_type,
+        category=category,
+        lon=grid.centroid_lon,
+        lat=grid.centroid_lat,
+        received_at=received,
+    )
     case = r.case
     pk = case.pk
     t = received
@@ -40,9 +72,15 @@ def live(actor, grid, *, received: datetime, path: str, case_type: str, category
         return Case.objects.get(pk=pk)
     services.accept_case(pk, actor=actor, at=step())
     if path == "merge":
-        other = services.intake_case(title=title, channel=channel, case_type=case_type,
-                                     category=category, lon=grid.centroid_lon,
-                                     lat=grid.centroid_lat, received_at=t).case
+        other = services.intake_case(
+            title=title,
+            channel=channel,
+            case_type=case_type,
+            category=category,
+            lon=grid.centroid_lon,
+            lat=grid.centroid_lat,
+            received_at=t,
+        ).case
         services.merge_case(pk, actor=actor, into=other.number, reason="同一问题", at=step())
         return Case.objects.get(pk=pk)
     if path == "escalate" and Case.objects.get(pk=pk).escalation_level != "district":
@@ -75,14 +113,24 @@ def live(actor, grid, *, received: datetime, path: str, case_type: str, category
     return Case.objects.get(pk=pk)
 
 
-def populate(actor, grids, n: int, *, seed: int = 7, start: datetime | None = None,
-             days: int = 400) -> list[Case]:
+def populate(
+    actor, grids, n: int, *, seed: int = 7, start: datetime | None = None, days: int = 400
+) -> list[Case]:
     rng = random.Random(seed)
     start = start or timezone.make_aware(datetime(2025, 1, 1, 9))
     out = []
     for i in range(n):
         case_type, category = rng.choice(CATEGORIES)
         received = start + timedelta(days=rng.randrange(days), hours=rng.randrange(10))
-        out.append(live(actor, rng.choice(grids), received=received, path=PATHS[i % len(PATHS)],
-                        case_type=case_type, category=category, channel=rng.choice(CHANNELS)))
+        out.append(
+            live(
+                actor,
+                rng.choice(grids),
+                received=received,
+                path=PATHS[i % len(PATHS)],
+                case_type=case_type,
+                category=category,
+                channel=rng.choice(CHANNELS),
+            )
+        )
     return out

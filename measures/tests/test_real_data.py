@@ -41,13 +41,13 @@ def test_nyc311_closure_on_time_and_time_to_close_equal_pandas_on_the_csv(demo_o
     everything = Slice("", ALL_TIME.start, ALL_TIME.end)
 
     def keys(slice_, measure):
-        return {key_of[pk] for pk in cube.drill(slice_, measure).values_list("case_id",
-                                                                             flat=True)}
+        return {key_of[pk] for pk in cube.drill(slice_, measure).values_list("case_id", flat=True)}
 
     def hours(rows):
         closed = rows[rows["closed"]]
-        return float(((closed["Closed Date"] - closed["Created Date"]).dt.total_seconds()
-                      / 3600).median())
+        return float(
+            ((closed["Closed Date"] - closed["Created Date"]).dt.total_seconds() / 3600).median()
+        )
 
     # then the closed cases are exactly the file's closed requests, and the median time to
     # close is the file's, overall and for every complaint type (through the import's
@@ -80,8 +80,7 @@ def load_la_crimes(path, grids) -> dict[str, int]:
     with its intake event, written in bulk; the facts and rollups are then rebuilt."""
     from cases.models import Case, CaseEvent, CaseType, Category
 
-    incident, _new = CaseType.objects.get_or_create(code="incident",
-                                                    defaults={"name": "警情"})
+    incident, _new = CaseType.objects.get_or_create(code="incident", defaults={"name": "警情"})
     categories: dict[str, int] = {}
     areas: dict[str, str] = {}
     cases, events = [], []
@@ -90,19 +89,36 @@ def load_la_crimes(path, grids) -> dict[str, int]:
             desc = row["Crm Cd Desc"].strip()
             if desc not in categories:
                 categories[desc] = Category.objects.create(
-                    code=f"incident-{len(categories):03d}", name=desc[:60],
-                    case_type=incident).pk
+                    code=f"incident-{len(categories):03d}", name=desc[:60], case_type=incident
+                ).pk
             grid = areas.setdefault(row["AREA NAME"], grids[len(areas) % len(grids)])
             day = date.fromisoformat(row["Date Rptd"])
             received = timezone.make_aware(datetime(day.year, day.month, day.day, 12))
-            cases.append(Case(number=f"LA-{row['DR_NO']}-{i}", case_type=incident,
-                              category_id=categories[desc], title=desc[:200], area_code=grid,
-                              grid_code=grid, location="located", channel="police",
-                              received_at=received))
+            cases.append(
+                Case(
+                    number=f"LA-{row['DR_NO']}-{i}",
+                    case_type=incident,
+                    category_id=categories[desc],
+                    title=desc[:200],
+                    area_code=grid,
+                    grid_code=grid,
+                    location="located",
+                    channel="police",
+                    received_at=received,
+                )
+            )
     Case.objects.bulk_create(cases, batch_size=1000)
     for case in Case.objects.filter(channel="police", number__startswith="LA-"):
-        events.append(CaseEvent(case=case, seq=1, at=case.received_at, kind="intake",
-                                to_status="received", data={"channel": "police"}))
+        events.append(
+            CaseEvent(
+                case=case,
+                seq=1,
+                at=case.received_at,
+                kind="intake",
+                to_status="received",
+                data={"channel": "police"},
+            )
+        )
     CaseEvent.objects.bulk_create(events, batch_size=1000)
     rollups.rebuild()
     return categories
@@ -112,12 +128,14 @@ def test_la_crimes_year_over_year_by_category_equals_an_independent_count(demo_o
     from territory.models import Area
 
     path = shared_data("incidents", "la_crimes_sample.csv")
-    grids = list(Area.objects.filter(level="grid").order_by("code")
-                 .values_list("code", flat=True)[:21])
+    grids = list(
+        Area.objects.filter(level="grid").order_by("code").values_list("code", flat=True)[:21]
+    )
     categories = load_la_crimes(path, grids)
     with open(path, encoding="utf-8") as fh:
-        independent = Counter((r["Date Rptd"][:4], r["Crm Cd Desc"].strip())
-                              for r in csv.DictReader(fh))
+        independent = Counter(
+            (r["Date Rptd"][:4], r["Crm Cd Desc"].strip()) for r in csv.DictReader(fh)
+        )
     this_year, last_year = of_kind("year", date(2023, 1, 1)), of_kind("year", date(2022, 1, 1))
     now = cube.counts(Slice("", this_year.start, this_year.end), "category")
     before = cube.counts(Slice("", last_year.start, last_year.end), "category")
@@ -167,19 +185,22 @@ def test_gi_star_from_the_polygons_equals_esda_on_the_published_weights():
     polygons, crime = columbus()
     spots = hotspots.gi_star(crime, hotspots.queen_weights(polygons), permutations=99)
     gal = libpysal.io.open(str(shared_data("hotspots", "columbus", "columbus.gal"))).read()
-    reference = G_Local(np.array(crime), gal, transform="B", star=True, permutations=99,
-                        seed=12345, n_jobs=1)
+    reference = G_Local(
+        np.array(crime), gal, transform="B", star=True, permutations=99, seed=12345, n_jobs=1
+    )
     assert [s.z for s in spots] == pytest.approx(list(reference.Zs), abs=1e-9)
     hot = {i for i, s in enumerate(spots) if s.kind == "hot"}
-    assert hot == {i for i, (z, p) in enumerate(zip(reference.Zs, reference.p_sim, strict=True))
-                   if z > 0 and p < 0.05}
+    assert hot == {
+        i
+        for i, (z, p) in enumerate(zip(reference.Zs, reference.p_sim, strict=True))
+        if z > 0 and p < 0.05
+    }
     assert hot and any(s.kind == "cold" for s in spots)
 
 
 def test_seasonality_finds_a_summer_peak_and_the_trend_of_a_rising_series():
     months = [date(2023 + (m // 12), m % 12 + 1, 1) for m in range(24)]
-    seasonal = hotspots.seasonality({m: (20 if m.month in (7, 8) else 10) for m in months},
-                                    months)
+    seasonal = hotspots.seasonality({m: (20 if m.month in (7, 8) else 10) for m in months}, months)
     mean = (20 * 4 + 10 * 20) / 24
     assert seasonal.seasonal_index[6] == pytest.approx(20 / mean, abs=0.01)
     assert seasonal.seasonal_index[0] == pytest.approx(10 / mean, abs=0.01)

@@ -54,11 +54,15 @@ def test_rollups_and_facts_give_the_same_counts_for_any_area_and_period(history)
             assert cube.counts(s)["received"] > 0 or area_level or first != SPANS[0][0]
             for by in ("child", "month", "day", "category", "channel"):
                 assert cube.counts(s, by) == cube.facts_only(s, by), (code, first, by)
-            others = [Slice(code, date(2025, 1, 1), date(2025, 2, 1)),
-                      Slice(code, s.start.replace(year=2024), s.end.replace(year=2024))]
+            others = [
+                Slice(code, date(2025, 1, 1), date(2025, 2, 1)),
+                Slice(code, s.start.replace(year=2024), s.end.replace(year=2024)),
+            ]
             assert cube.counts_many([s, *others]) == [cube.facts_only(x) for x in [s, *others]]
-            for filtered in (Slice(code, s.start, s.end, case_types=(hazard,)),
-                             Slice(code, s.start, s.end, categories=(cat,), channel="hotline")):
+            for filtered in (
+                Slice(code, s.start, s.end, case_types=(hazard,)),
+                Slice(code, s.start, s.end, categories=(cat,), channel="hotline"),
+            ):
                 assert cube.counts(filtered) == cube.facts_only(filtered), (code, first)
 
 

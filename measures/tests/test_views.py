@@ -26,8 +26,12 @@ def march(users, first_grid):
     still open (overdue), plus one from another street."""
     admin = users["admin"]
     grid = first_grid
-    other = Area.objects.filter(level=Level.GRID).exclude(code__startswith=grid.code[:9]) \
-        .order_by("code").first()
+    other = (
+        Area.objects.filter(level=Level.GRID)
+        .exclude(code__startswith=grid.code[:9])
+        .order_by("code")
+        .first()
+    )
     kw = {"case_type": "hazard", "category": "hazard-storage", "channel": "hotline"}
     return {
         "ok": live(admin, grid, received=at(3), path="ok", **kw),
@@ -35,7 +39,8 @@ def march(users, first_grid):
         "reject": live(admin, grid, received=at(5), path="reject", **kw),
         "open": live(admin, grid, received=at(6), path="open", **kw),
         "elsewhere": live(admin, other, received=at(7), path="ok", **kw),
-        "grid": grid, "other": other,
+        "grid": grid,
+        "other": other,
     }
 
 
@@ -48,8 +53,7 @@ def dashboard(client, **params):
     return client.get(reverse("measures:dashboard"), params)
 
 
-def test_the_dashboard_shows_each_figure_with_its_numerator_and_denominator(
-        client, users, march):
+def test_the_dashboard_shows_each_figure_with_its_numerator_and_denominator(client, users, march):
     response = dashboard(login(client, users, "leader"), period=MARCH)
     assert response.status_code == 200
     cards = {c["code"]: c for c in response.context["cards"]}
@@ -88,8 +92,10 @@ def test_a_street_user_sees_only_their_street_and_gets_404_for_another(client, u
     assert own.context["cards"][0]["numerator"] == 4  # not the case of the other street
     assert dashboard(client, period=MARCH, area=march["other"].code).status_code == 404
     assert dashboard(client, period=MARCH, area="all").status_code == 404
-    drill = client.get(reverse("measures:cases"), {"figure": "received", "period": MARCH,
-                                                    "area": march["other"].code})
+    drill = client.get(
+        reverse("measures:cases"),
+        {"figure": "received", "period": MARCH, "area": march["other"].code},
+    )
     assert drill.status_code == 404
 
 
@@ -103,9 +109,17 @@ def test_bad_input_is_a_400_naming_the_field(client, users):
 
 
 def test_yoy_and_mom_compare_with_the_same_period_last_year_and_the_one_before(
-        client, users, march, first_grid):
-    live(users["admin"], first_grid, received=at(10) - timedelta(days=365), path="ok",
-         case_type="hazard", category="hazard-storage", channel="hotline")
+    client, users, march, first_grid
+):
+    live(
+        users["admin"],
+        first_grid,
+        received=at(10) - timedelta(days=365),
+        path="ok",
+        case_type="hazard",
+        category="hazard-storage",
+        channel="hotline",
+    )
     response = dashboard(login(client, users, "leader"), period=MARCH)
     received = response.context["cards"][0]
     assert received["year_before"] == "1" and received["yoy"] == pytest.approx(400.0)

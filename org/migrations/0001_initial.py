@@ -6,70 +6,188 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('territory', '0001_initial'),
+        ("territory", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('work_phone', models.CharField(blank=True, max_length=30, verbose_name='work phone')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='person', to=settings.AUTH_USER_MODEL, verbose_name='login')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                (
+                    "work_phone",
+                    models.CharField(blank=True, max_length=30, verbose_name="work phone"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="person",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="login",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'person',
-                'verbose_name_plural': 'people',
-                'ordering': ['name'],
+                "verbose_name": "person",
+                "verbose_name_plural": "people",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('kind', models.CharField(choices=[('district_center', 'District governance center'), ('street_center', 'Street governance center'), ('community_center', 'Community governance center'), ('street_office', 'Street office'), ('community_committee', "Community residents' committee"), ('grid_station', 'Grid work station'), ('police_station', 'Police station'), ('court', 'Court'), ('procuratorate', 'Procuratorate'), ('justice_office', 'Justice office'), ('petition_office', 'Petition office'), ('emergency', 'Emergency management'), ('housing', 'Housing and urban-rural development'), ('urban_management', 'Urban management'), ('market_regulation', 'Market regulation'), ('ecology', 'Ecology and environment'), ('health', 'Health commission'), ('education', 'Education commission'), ('human_resources', 'Human resources and social security'), ('transport', 'Transport'), ('fire_rescue', 'Fire and rescue'), ('other', 'Other department')], max_length=30, verbose_name='kind')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='duty phone')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='units', to='territory.area', verbose_name='area')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='org.unit', verbose_name='parent unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("district_center", "District governance center"),
+                            ("street_center", "Street governance center"),
+                            ("community_center", "Community governance center"),
+                            ("street_office", "Street office"),
+                            ("community_committee", "Community residents' committee"),
+                            ("grid_station", "Grid work station"),
+                            ("police_station", "Police station"),
+                            ("court", "Court"),
+                            ("procuratorate", "Procuratorate"),
+                            ("justice_office", "Justice office"),
+                            ("petition_office", "Petition office"),
+                            ("emergency", "Emergency management"),
+                            ("housing", "Housing and urban-rural development"),
+                            ("urban_management", "Urban management"),
+                            ("market_regulation", "Market regulation"),
+                            ("ecology", "Ecology and environment"),
+                            ("health", "Health commission"),
+                            ("education", "Education commission"),
+                            ("human_resources", "Human resources and social security"),
+                            ("transport", "Transport"),
+                            ("fire_rescue", "Fire and rescue"),
+                            ("other", "Other department"),
+                        ],
+                        max_length=30,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="duty phone")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="territory.area",
+                        verbose_name="area",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="org.unit",
+                        verbose_name="parent unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unit',
-                'verbose_name_plural': 'units',
-                'ordering': ['code'],
+                "verbose_name": "unit",
+                "verbose_name_plural": "units",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('resident', 'Resident'), ('grid_worker', 'Grid worker'), ('intake_clerk', 'Intake clerk'), ('dispatcher', 'Dispatcher'), ('handler', 'Handler'), ('leader', 'Leader'), ('petition_officer', 'Petition officer'), ('crowd_operator', 'Crowd operator'), ('administrator', 'Administrator')], max_length=30, verbose_name='role')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('scope', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='territory.area', verbose_name='territory scope')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='org.person', verbose_name='person')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='org.unit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("resident", "Resident"),
+                            ("grid_worker", "Grid worker"),
+                            ("intake_clerk", "Intake clerk"),
+                            ("dispatcher", "Dispatcher"),
+                            ("handler", "Handler"),
+                            ("leader", "Leader"),
+                            ("petition_officer", "Petition officer"),
+                            ("crowd_operator", "Crowd operator"),
+                            ("administrator", "Administrator"),
+                        ],
+                        max_length=30,
+                        verbose_name="role",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "scope",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="territory.area",
+                        verbose_name="territory scope",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="org.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="org.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membership',
-                'verbose_name_plural': 'memberships',
+                "verbose_name": "membership",
+                "verbose_name_plural": "memberships",
             },
         ),
         migrations.AddIndex(
-            model_name='unit',
-            index=models.Index(fields=['kind', 'area'], name='unit_kind_area'),
+            model_name="unit",
+            index=models.Index(fields=["kind", "area"], name="unit_kind_area"),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('person', 'unit', 'role', 'scope'), name='membership_unique'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("person", "unit", "role", "scope"), name="membership_unique"
+            ),
         ),
     ]

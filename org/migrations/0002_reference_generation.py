@@ -8,25 +8,25 @@ from django.db import migrations, models
 def first_stamp(apps, schema_editor):
     # The row exists from the start, so concurrent first changes only ever update it.
     apps.get_model("org", "Generation").objects.using(schema_editor.connection.alias).create(
-        name="reference", stamp=uuid.uuid4().hex)
+        name="reference", stamp=uuid.uuid4().hex
+    )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0001_initial'),
+        ("org", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Generation',
+            name="Generation",
             fields=[
-                ('name', models.CharField(max_length=30, primary_key=True, serialize=False)),
-                ('stamp', models.CharField(max_length=32)),
+                ("name", models.CharField(max_length=30, primary_key=True, serialize=False)),
+                ("stamp", models.CharField(max_length=32)),
             ],
             options={
-                'verbose_name': 'reference data generation',
-                'verbose_name_plural': 'reference data generations',
+                "verbose_name": "reference data generation",
+                "verbose_name_plural": "reference data generations",
             },
         ),
         migrations.RunPython(first_stamp, migrations.RunPython.noop),

@@ -7,38 +7,119 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0002_reference_generation'),
+        ("org", "0002_reference_generation"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='membership',
-            name='role',
-            field=models.CharField(choices=[('resident', 'Resident'), ('grid_worker', 'Grid worker'), ('intake_clerk', 'Intake clerk'), ('dispatcher', 'Dispatcher'), ('handler', 'Handler'), ('leader', 'Leader'), ('petition_officer', 'Petition officer'), ('crowd_operator', 'Crowd operator'), ('administrator', 'Administrator'), ('auditor', 'Auditor')], max_length=30, verbose_name='role'),
+            model_name="membership",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("resident", "Resident"),
+                    ("grid_worker", "Grid worker"),
+                    ("intake_clerk", "Intake clerk"),
+                    ("dispatcher", "Dispatcher"),
+                    ("handler", "Handler"),
+                    ("leader", "Leader"),
+                    ("petition_officer", "Petition officer"),
+                    ("crowd_operator", "Crowd operator"),
+                    ("administrator", "Administrator"),
+                    ("auditor", "Auditor"),
+                ],
+                max_length=30,
+                verbose_name="role",
+            ),
         ),
         migrations.CreateModel(
-            name='AccessChange',
+            name="AccessChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='at')),
-                ('actor_label', models.CharField(blank=True, max_length=100, verbose_name='changed by')),
-                ('action', models.CharField(choices=[('unit_created', 'Unit created'), ('unit_changed', 'Unit changed'), ('unit_deactivated', 'Unit deactivated'), ('unit_deleted', 'Unit deleted'), ('membership_granted', 'Membership granted'), ('membership_changed', 'Membership changed'), ('membership_revoked', 'Membership revoked'), ('person_created', 'Person created'), ('person_changed', 'Person changed'), ('person_deleted', 'Person deleted'), ('user_created', 'Login created'), ('user_changed', "Login's rights changed"), ('user_deleted', 'Login deleted')], max_length=30, verbose_name='change')),
-                ('subject_label', models.CharField(max_length=200, verbose_name='concerning')),
-                ('area_code', models.CharField(db_index=True, max_length=15, verbose_name='area code')),
-                ('previous_area_code', models.CharField(blank=True, max_length=15)),
-                ('before', models.JSONField(blank=True, default=dict, verbose_name='before')),
-                ('after', models.JSONField(blank=True, default=dict, verbose_name='after')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='changed by')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='org.person', verbose_name='person')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='org.unit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="at"
+                    ),
+                ),
+                (
+                    "actor_label",
+                    models.CharField(blank=True, max_length=100, verbose_name="changed by"),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("unit_created", "Unit created"),
+                            ("unit_changed", "Unit changed"),
+                            ("unit_deactivated", "Unit deactivated"),
+                            ("unit_deleted", "Unit deleted"),
+                            ("membership_granted", "Membership granted"),
+                            ("membership_changed", "Membership changed"),
+                            ("membership_revoked", "Membership revoked"),
+                            ("person_created", "Person created"),
+                            ("person_changed", "Person changed"),
+                            ("person_deleted", "Person deleted"),
+                            ("user_created", "Login created"),
+                            ("user_changed", "Login's rights changed"),
+                            ("user_deleted", "Login deleted"),
+                        ],
+                        max_length=30,
+                        verbose_name="change",
+                    ),
+                ),
+                ("subject_label", models.CharField(max_length=200, verbose_name="concerning")),
+                (
+                    "area_code",
+                    models.CharField(db_index=True, max_length=15, verbose_name="area code"),
+                ),
+                ("previous_area_code", models.CharField(blank=True, max_length=15)),
+                ("before", models.JSONField(blank=True, default=dict, verbose_name="before")),
+                ("after", models.JSONField(blank=True, default=dict, verbose_name="after")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="changed by",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="org.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="org.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'access change',
-                'verbose_name_plural': 'access changes',
-                'ordering': ['-at', '-pk'],
+                "verbose_name": "access change",
+                "verbose_name_plural": "access changes",
+                "ordering": ["-at", "-pk"],
             },
         ),
     ]

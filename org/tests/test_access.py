@@ -26,15 +26,23 @@ def make_user(name, *grants):
 def places(demo_district):
     streets = list(Area.objects.filter(parent=demo_district).order_by("code")[:2])
     community = Area.objects.filter(parent=streets[0]).order_by("code").first()
-    unit = Unit.objects.create(code="u-street", name="街道办", kind=UnitKind.STREET_OFFICE,
-                               area=streets[0])
-    return {"district": demo_district, "street": streets[0], "other_street": streets[1],
-            "community": community, "unit": unit}
+    unit = Unit.objects.create(
+        code="u-street", name="街道办", kind=UnitKind.STREET_OFFICE, area=streets[0]
+    )
+    return {
+        "district": demo_district,
+        "street": streets[0],
+        "other_street": streets[1],
+        "community": community,
+        "unit": unit,
+    }
 
 
 def test_minimal_prefixes_drops_codes_inside_others():
     assert access.minimal_prefixes(["500103001", "500103001002", "500103002"]) == [
-        "500103001", "500103002"]
+        "500103001",
+        "500103002",
+    ]
 
 
 def test_a_street_handler_sees_their_street_and_nothing_of_the_next(places):
@@ -51,12 +59,15 @@ def test_a_street_handler_sees_their_street_and_nothing_of_the_next(places):
 
 
 def test_scopes_add_up_across_memberships(places):
-    other_unit = Unit.objects.create(code="u2", name="另一街道办",
-                                     kind=UnitKind.STREET_OFFICE, area=places["other_street"])
-    user = make_user("two", (Role.HANDLER, places["unit"], places["street"]),
-                     (Role.LEADER, other_unit, places["other_street"]))
-    assert access.scope_codes(user) == sorted([places["street"].code,
-                                               places["other_street"].code])
+    other_unit = Unit.objects.create(
+        code="u2", name="另一街道办", kind=UnitKind.STREET_OFFICE, area=places["other_street"]
+    )
+    user = make_user(
+        "two",
+        (Role.HANDLER, places["unit"], places["street"]),
+        (Role.LEADER, other_unit, places["other_street"]),
+    )
+    assert access.scope_codes(user) == sorted([places["street"].code, places["other_street"].code])
     assert access.scope_codes(user, [Role.LEADER]) == [places["other_street"].code]
     assert access.has_role(user, Role.LEADER, places["other_street"].code + "001")
     assert not access.has_role(user, Role.LEADER, places["street"].code)
@@ -86,8 +97,9 @@ def test_a_membership_scope_must_lie_on_the_units_branch(places):
     from django.core.exceptions import ValidationError
 
     person = Person.objects.create(name="p")
-    m = Membership(person=person, unit=places["unit"], role=Role.HANDLER,
-                   scope=places["other_street"])
+    m = Membership(
+        person=person, unit=places["unit"], role=Role.HANDLER, scope=places["other_street"]
+    )
     with pytest.raises(ValidationError) as caught:
         m.full_clean()
     assert "scope" in caught.value.message_dict

@@ -20,18 +20,24 @@ def trail(users, make_case, first_grid, far_grid):
     """An unmask and a membership change in the first street, the same in the last one."""
     near = make_case(parties=[{"name": "王小明", "phone": "13812341234"}])
     far = make_case(grid=far_grid, parties=[{"name": "赵六", "phone": "13912345678"}])
-    case_services.reveal_party(near.parties.get().pk, actor=users["leader"],
-                               reason="回访核实近处")
-    case_services.reveal_party(far.parties.get().pk, actor=users["leader"],
-                               reason="回访核实远处")
+    case_services.reveal_party(near.parties.get().pk, actor=users["leader"], reason="回访核实近处")
+    case_services.reveal_party(far.parties.get().pk, actor=users["leader"], reason="回访核实远处")
     handler = Membership.objects.get(person__user__username="handler")
     services.change_membership(actor=users["admin"], membership=handler, is_active=False)
     far_street = Area.objects.get(code=far_grid.code[:9])
     far_unit = handler.unit.__class__.objects.get(code=f"{far_street.code}-office")
-    services.grant_membership(actor=users["admin"], membership=Membership(
-        person=handler.person, unit=far_unit, role="handler", scope=far_street))
-    return {"near": near, "far": far, "near_street": first_grid.code[:9],
-            "far_street": far_street.code}
+    services.grant_membership(
+        actor=users["admin"],
+        membership=Membership(
+            person=handler.person, unit=far_unit, role="handler", scope=far_street
+        ),
+    )
+    return {
+        "near": near,
+        "far": far,
+        "near_street": first_grid.code[:9],
+        "far_street": far_street.code,
+    }
 
 
 def get(client, user, **params):
@@ -48,8 +54,9 @@ def test_a_district_leader_reads_every_unmask_and_access_change(client, users, t
     assert page.context["page"].paginator.count == 4
     kinds = [e.kind for e in page.context["entries"]]
     assert sorted(kinds) == ["change", "change", "unmask", "unmask"]
-    revoked = next(e for e in page.context["entries"]
-                   if e.action == str(AccessAction.MEMBERSHIP_REVOKED.label))
+    revoked = next(
+        e for e in page.context["entries"] if e.action == str(AccessAction.MEMBERSHIP_REVOKED.label)
+    )
     assert ("is_active", True, False) in revoked.changes
     assert "13812341234" not in text and "王小明" not in text
 
@@ -79,8 +86,10 @@ def test_the_audit_filters_by_person_area_period_and_kind(client, users, trail):
     assert {e.area_code[:9] for e in far} == {trail["far_street"]} and len(far) == 2
     unmasks = get(client, leader, kind="unmask").context["entries"]
     assert [e.kind for e in unmasks] == ["unmask", "unmask"]
-    assert get(client, leader, since="2001-01-01", until="2001-12-31").context[
-        "page"].paginator.count == 0
+    assert (
+        get(client, leader, since="2001-01-01", until="2001-12-31").context["page"].paginator.count
+        == 0
+    )
     bad = get(client, leader, since="yesterday")
     assert bad.status_code == 400 and "since" in bad.context["form"].errors
     bad = get(client, leader, area="12ab")
@@ -90,8 +99,7 @@ def test_the_audit_filters_by_person_area_period_and_kind(client, users, trail):
 def test_the_audit_is_paginated(client, users, trail):
     handler = Membership.objects.filter(person__user__username="handler").order_by("pk").first()
     for i in range(60):
-        services.change_membership(actor=users["admin"], membership=handler,
-                                   is_active=i % 2 == 0)
+        services.change_membership(actor=users["admin"], membership=handler, is_active=i % 2 == 0)
     first = get(client, users["leader"])
     assert len(first.context["entries"]) == 50 and first.context["page"].paginator.count == 64
     assert len(get(client, users["leader"], page=2).context["entries"]) == 14

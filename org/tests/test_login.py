@@ -28,7 +28,10 @@ def test_five_failures_lock_the_account_even_for_the_right_password(client, user
     assert response.status_code == 429
     response = client.post(reverse("login"), {"username": "clerk1", "password": "correct-horse-9"})
     assert response.status_code == 429
-    assert "Too many failed" in response.content.decode() or "登录失败次数过多" in response.content.decode()
+    assert (
+        "Too many failed" in response.content.decode()
+        or "登录失败次数过多" in response.content.decode()
+    )
     assert client.get(reverse("web:map")).status_code == 302  # still not logged in
 
 
@@ -39,8 +42,9 @@ def test_pages_need_a_login(client):
 
 
 def _try(client, username, password, address):
-    return client.post(reverse("login"), {"username": username, "password": password},
-                       REMOTE_ADDR=address)
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address
+    )
 
 
 def test_failures_from_many_addresses_lock_the_account(client, user, settings):

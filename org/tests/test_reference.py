@@ -65,8 +65,9 @@ def test_a_rolled_back_change_is_not_kept(settings, first_grid):
     request = CaseType.objects.get(code="request")
     before = [r.pk for r in routing_rules()]
     with pytest.raises(RuntimeError), transaction.atomic():
-        rule = RoutingRule.objects.create(case_type=request,
-                                          unit_kind=UnitKind.POLICE_STATION, order=0)
+        rule = RoutingRule.objects.create(
+            case_type=request, unit_kind=UnitKind.POLICE_STATION, order=0
+        )
         assert routing_rules()[0].pk == rule.pk  # inside the transaction: seen
         raise RuntimeError("the change fails")
     assert [r.pk for r in routing_rules()] == before
@@ -88,8 +89,15 @@ def test_a_login_is_not_a_change(django_user_model):
 # the tokens with their users, people and memberships): each must move the stamp when a row
 # is saved or deleted.
 READ_INTO_MEMORY = (
-    "cases.CaseType", "cases.Category", "cases.RoutingRule", "org.Unit", "org.Person",
-    "org.Membership", "api.ApiToken", "territory.Area", "auth.User",
+    "cases.CaseType",
+    "cases.Category",
+    "cases.RoutingRule",
+    "org.Unit",
+    "org.Person",
+    "org.Membership",
+    "api.ApiToken",
+    "territory.Area",
+    "auth.User",
 )
 
 
@@ -144,11 +152,11 @@ def test_a_stamp_not_yet_committed_is_never_shared_with_the_process(settings):
     settings.PINGAN_REFERENCE_RECHECK_SECONDS = 0
     shared_before = reference.current_stamp()
     request = CaseType.objects.get(code="request")
-    rule = RoutingRule.objects.create(case_type=request, unit_kind=UnitKind.POLICE_STATION,
-                                      order=0)
+    rule = RoutingRule.objects.create(case_type=request, unit_kind=UnitKind.POLICE_STATION, order=0)
     assert routing_rules()[0].pk == rule.pk  # this thread, inside its transaction
     uncommitted = Generation.objects.get(name=reference.NAME).stamp
     assert uncommitted != shared_before
     assert _stamp["value"] != uncommitted
-    assert all(cached.state is None or cached.state[0] != uncommitted
-               for cached in reference._registry)
+    assert all(
+        cached.state is None or cached.state[0] != uncommitted for cached in reference._registry
+    )

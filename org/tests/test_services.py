@@ -17,8 +17,10 @@ def street(demo_org):
 
 def test_creating_and_deactivating_a_unit_is_audited(users, street):
     # given / when
-    unit = services.create_unit(actor=users["admin"], unit=Unit(
-        code="u-new", name="新单位", kind=UnitKind.OTHER, area=street))
+    unit = services.create_unit(
+        actor=users["admin"],
+        unit=Unit(code="u-new", name="新单位", kind=UnitKind.OTHER, area=street),
+    )
     services.deactivate_unit(actor=users["admin"], unit=unit)
     # then
     created, deactivated = AccessChange.objects.order_by("pk")
@@ -33,8 +35,10 @@ def test_granting_changing_and_revoking_a_membership_writes_one_row_each(users, 
     person = Person.objects.create(name="张三")
     unit = Unit.objects.get(code=f"{street.code}-office")
     community = Area.objects.filter(parent=street).order_by("code").first()
-    m = services.grant_membership(actor=users["admin"], membership=Membership(
-        person=person, unit=unit, role=Role.HANDLER, scope=street))
+    m = services.grant_membership(
+        actor=users["admin"],
+        membership=Membership(person=person, unit=unit, role=Role.HANDLER, scope=street),
+    )
     services.change_membership(actor=users["admin"], membership=m, scope=community)
     services.revoke_membership(actor=users["admin"], membership=m)
     granted, changed, revoked = AccessChange.objects.order_by("pk")
@@ -53,9 +57,12 @@ def test_a_membership_outside_the_units_branch_is_refused_and_writes_nothing(use
     other = Area.objects.filter(parent__code="500103").order_by("-code").first()
     unit = Unit.objects.get(code=f"{street.code}-office")
     with pytest.raises(ValidationError):
-        services.grant_membership(actor=users["admin"], membership=Membership(
-            person=Person.objects.create(name="李四"), unit=unit, role=Role.HANDLER,
-            scope=other))
+        services.grant_membership(
+            actor=users["admin"],
+            membership=Membership(
+                person=Person.objects.create(name="李四"), unit=unit, role=Role.HANDLER, scope=other
+            ),
+        )
     assert not AccessChange.objects.exists()
 
 
@@ -72,7 +79,13 @@ def test_a_persons_active_flag_and_login_are_audited(users):
 def test_a_service_change_moves_the_reference_stamp(users, street):
     before = reference._read_stamp()
     person = Person.objects.create(name="王五")
-    services.grant_membership(actor=users["admin"], membership=Membership(
-        person=person, unit=Unit.objects.get(code=f"{street.code}-office"), role=Role.HANDLER,
-        scope=street))
+    services.grant_membership(
+        actor=users["admin"],
+        membership=Membership(
+            person=person,
+            unit=Unit.objects.get(code=f"{street.code}-office"),
+            role=Role.HANDLER,
+            scope=street,
+        ),
+    )
     assert reference._read_stamp() != before

@@ -16,14 +16,21 @@ from pingan import bulk
 
 def _unsaved_like(case: Case, number: str) -> Case:
     """A new case row with `case`'s fields (not saved, no id)."""
-    fields = {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields
-              if not f.primary_key}
+    fields = {
+        f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields if not f.primary_key
+    }
     return Case(**{**fields, "number": number, "client_key": None})
 
 
 def _event(case: Case) -> CaseEvent:
-    return CaseEvent(case=case, seq=1, at=case.received_at, kind=EventKind.INTAKE,
-                     to_status=Status.RECEIVED, data={"n": case.number})
+    return CaseEvent(
+        case=case,
+        seq=1,
+        at=case.received_at,
+        kind=EventKind.INTAKE,
+        to_status=Status.RECEIVED,
+        data={"n": case.number},
+    )
 
 
 @pytest.mark.django_db
@@ -81,7 +88,7 @@ def test_values_come_back_exactly(make_case):
     case.received_at = datetime(2026, 2, 17, 23, 59, 58, 123456, tzinfo=shanghai)
     case.due_at = None
     case.calendar_known = False
-    case.pauses = [{"from": "2026-02-18", "reason": "等待居民补充材料 \"引号\""}]
+    case.pauses = [{"from": "2026-02-18", "reason": '等待居民补充材料 "引号"'}]
     bulk.insert([case])
     event = _event(case)
     event.data = {"text": "楼道堆物\n第二行", "n": 3, "x": 0.1, "ok": True, "none": None}
@@ -110,11 +117,18 @@ def test_a_value_too_long_is_never_cut_short(make_case):
 @pytest.mark.django_db
 def test_execute_returns_rows_on_every_database(make_case):
     model = make_case()
-    rows = bulk.execute(connection, f"SELECT number FROM {Case._meta.db_table} WHERE id = %s",
-                        [model.pk])
+    rows = bulk.execute(
+        connection, f"SELECT number FROM {Case._meta.db_table} WHERE id = %s", [model.pk]
+    )
     assert rows == [(model.number,)]
-    assert bulk.execute(connection, f"UPDATE {Case._meta.db_table} SET version = version + 1 "
-                        "WHERE id = %s", [model.pk]) == []
+    assert (
+        bulk.execute(
+            connection,
+            f"UPDATE {Case._meta.db_table} SET version = version + 1 WHERE id = %s",
+            [model.pk],
+        )
+        == []
+    )
     model.refresh_from_db()
     assert model.version == 2
 
@@ -146,10 +160,10 @@ def test_rows_made_fast_equal_the_fields_own_conversion(make_case):
     with time_machine.travel(datetime(2026, 3, 1, tzinfo=ZoneInfo("UTC")), tick=False):
         for obj in (case, party, event, notice):
             fields, _sql = bulk._statement(type(obj), connection.alias, False)
-            slow = [bulk._plain(f.get_db_prep_save(f.pre_save(obj, True), connection))
-                    for f in fields]
-            fast = bulk._rows([obj], bulk._plan(type(obj), connection.alias, False),
-                              connection)[0]
+            slow = [
+                bulk._plain(f.get_db_prep_save(f.pre_save(obj, True), connection)) for f in fields
+            ]
+            fast = bulk._rows([obj], bulk._plan(type(obj), connection.alias, False), connection)[0]
             # Encryption is salted: compare what each decrypts to, not the cipher text.
             for field, a, b in zip(fields, slow, fast, strict=True):
                 if isinstance(field, EncryptedTextField):
@@ -180,12 +194,16 @@ def test_one_round_gives_ids_of_several_models_and_writes_them_as_one_statement(
     if rest.queued:  # PostgreSQL: the three inserts travel as one statement
         assert len(bulk._joined(list(rest._queue))) == 1
     rest.send()
-    assert set(Case.objects.filter(number__startswith="T-r").values_list("pk", flat=True)) \
-        == {c.pk for c in cases}
-    assert {e.case_id for e in CaseEvent.objects.filter(pk__in=[e.pk for e in events])} \
-        == {cases[0].pk, cases[1].pk}
-    assert set(Notification.objects.filter(case__in=cases).values_list("subject", flat=True)) \
-        == {c.number for c in cases}
+    assert set(Case.objects.filter(number__startswith="T-r").values_list("pk", flat=True)) == {
+        c.pk for c in cases
+    }
+    assert {e.case_id for e in CaseEvent.objects.filter(pk__in=[e.pk for e in events])} == {
+        cases[0].pk,
+        cases[1].pk,
+    }
+    assert set(Notification.objects.filter(case__in=cases).values_list("subject", flat=True)) == {
+        c.number for c in cases
+    }
     assert all(not c._state.adding for c in cases)
 
 
@@ -195,13 +213,17 @@ def test_a_statement_that_returns_rows_keeps_its_place_among_writes(make_case):
     seen = []
     together = bulk.Together()
     together.insert([_unsaved_like(model, "T-w1")], returning=False)
-    together.execute(f"SELECT count(*) FROM {Case._meta.db_table} WHERE number LIKE %s",
-                     ["T-w%"], then=seen.append)
+    together.execute(
+        f"SELECT count(*) FROM {Case._meta.db_table} WHERE number LIKE %s",
+        ["T-w%"],
+        then=seen.append,
+    )
     together.insert([_unsaved_like(model, "T-w2")], returning=False)
     # A statement not marked to join runs on its own (an UPDATE of a row the inserts
     # around it do not touch), and in its place.
-    together.execute(f"UPDATE {Case._meta.db_table} SET version = version + 1 WHERE id = %s",
-                     [model.pk])
+    together.execute(
+        f"UPDATE {Case._meta.db_table} SET version = version + 1 WHERE id = %s", [model.pk]
+    )
     together.insert([_unsaved_like(model, "T-w3")], returning=False)
     if together.queued:
         # insert; select; insert; update; insert: no two joinable statements in a row
@@ -232,5 +254,9 @@ def test_rows_of_plain_values(make_case):
     together.insert_rows(CaseFact, [fact.row()])
     together.send()
     stored = CaseFact.objects.get(pk=model.pk)
-    assert (stored.received_at, stored.received_on, stored.channel, stored.on_time) == \
-        (fact.received_at, fact.received_on, "x", False)
+    assert (stored.received_at, stored.received_on, stored.channel, stored.on_time) == (
+        fact.received_at,
+        fact.received_on,
+        "x",
+        False,
+    )

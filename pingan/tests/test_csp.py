@@ -12,8 +12,9 @@ def directives(response) -> dict[str, list[str]]:
     return {d.split()[0]: d.split()[1:] for d in (p.strip() for p in header.split(";")) if d}
 
 
-@pytest.mark.parametrize("path", ["/report/", "/accounts/login/", "/api/v1/docs",
-                                  "/open311/v2/discovery.json"])
+@pytest.mark.parametrize(
+    "path", ["/report/", "/accounts/login/", "/api/v1/docs", "/open311/v2/discovery.json"]
+)
 def test_every_response_carries_the_policy(client, path):
     policy = directives(client.get(path))
     assert policy["script-src"] == ["'self'"]
@@ -43,14 +44,19 @@ def test_no_template_carries_an_inline_script_or_handler():
     assert offenders == []
 
 
-@pytest.mark.parametrize("template, origin", [
-    ("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png", "https://*.tile.openstreetmap.org"),
-    ("https://t{s}.tianditu.gov.cn/vec_w/wmts?tk=KEY&x={x}&y={y}&l={z}",
-     "https://*.tianditu.gov.cn"),
-    ("https://tiles.example.org:8443/{z}/{x}/{y}.png", "https://tiles.example.org:8443"),
-    ("/tiles/{z}/{x}/{y}.png", ""),
-    ("", ""),
-    ("https://a.{s}.example.org/{z}.png", ""),
-])
+@pytest.mark.parametrize(
+    "template, origin",
+    [
+        ("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png", "https://*.tile.openstreetmap.org"),
+        (
+            "https://t{s}.tianditu.gov.cn/vec_w/wmts?tk=KEY&x={x}&y={y}&l={z}",
+            "https://*.tianditu.gov.cn",
+        ),
+        ("https://tiles.example.org:8443/{z}/{x}/{y}.png", "https://tiles.example.org:8443"),
+        ("/tiles/{z}/{x}/{y}.png", ""),
+        ("", ""),
+        ("https://a.{s}.example.org/{z}.png", ""),
+    ],
+)
 def test_the_tile_server_origin(template, origin):
     assert tile_origin(template) == origin

@@ -26,8 +26,10 @@ def source_strings() -> set[str]:
                 continue
             text = path.read_text(encoding="utf-8")
             pattern = PY_CALL if path.suffix == ".py" else TEMPLATE_TAG
-            found.update(m.group(1).encode().decode("unicode_escape").encode("latin-1").decode()
-                         for m in pattern.finditer(text))
+            found.update(
+                m.group(1).encode().decode("unicode_escape").encode("latin-1").decode()
+                for m in pattern.finditer(text)
+            )
     return found
 
 
@@ -45,8 +47,12 @@ def test_every_marked_string_in_the_sources_is_in_the_catalogue():
 def test_the_compiled_catalogue_matches_its_source(language):
     po = catalogue(language)
     mo = polib.mofile(str(Path(LOCALE_DIR / language / "LC_MESSAGES" / "django.mo")))
+
     def translations(catalogue):
-        return {(e.msgctxt, e.msgid): e.msgstr or tuple(sorted(e.msgstr_plural.items()))
-                for e in catalogue if e.msgid and (e.msgstr or any(e.msgstr_plural.values()))}
+        return {
+            (e.msgctxt, e.msgid): e.msgstr or tuple(sorted(e.msgstr_plural.items()))
+            for e in catalogue
+            if e.msgid and (e.msgstr or any(e.msgstr_plural.values()))
+        }
 
     assert translations(po) == translations(mo)

@@ -54,15 +54,35 @@ SENSITIVE = [
     ("bank card", "6222021234567890123", "12345678"),
 ]
 EMAILS = ["zhang.san@example.com", "li_si+12345@mail.qq.com"]
-NAMES = [("我叫张三丰", "三丰"), ("联系人：李四", "四"), ("联系人: 王小明", "小明"),
-         ("联系电话人赵六", "六"), ("姓名：欧阳娜娜", "阳娜"), ("本人刘德华反映", "德"),
-         ("我是陈大文，住3号楼", "大文")]
+NAMES = [
+    ("我叫张三丰", "三丰"),
+    ("联系人：李四", "四"),
+    ("联系人: 王小明", "小明"),
+    ("联系电话人赵六", "六"),
+    ("姓名：欧阳娜娜", "阳娜"),
+    ("本人刘德华反映", "德"),
+    ("我是陈大文，住3号楼", "大文"),
+]
 # Ordinary numbers and words that must come out exactly as they went in.
 PLAIN = [
-    "2026-11-24 14:30 发现", "2026年11月24日", "2026/11/24", "案件 500103-2026-000123 已办结",
-    "3号楼2单元501室", "面积120平方米", "约300米", "高峰时段7:30-9:00", "编号 TZ-2025-00001",
-    "1号楼101", "我是本小区居民", "我是住户，我叫不出名字的东西", "温度零下5度", "GB 50016-2014",
-    "消防通道被堵", "报警110和119", "第12345期", "金额 1,234.56 元",
+    "2026-11-24 14:30 发现",
+    "2026年11月24日",
+    "2026/11/24",
+    "案件 500103-2026-000123 已办结",
+    "3号楼2单元501室",
+    "面积120平方米",
+    "约300米",
+    "高峰时段7:30-9:00",
+    "编号 TZ-2025-00001",
+    "1号楼101",
+    "我是本小区居民",
+    "我是住户，我叫不出名字的东西",
+    "温度零下5度",
+    "GB 50016-2014",
+    "消防通道被堵",
+    "报警110和119",
+    "第12345期",
+    "金额 1,234.56 元",
 ]
 
 
@@ -71,7 +91,7 @@ def digits_of(text: str) -> str:
 
 
 def windows(secret: str, size: int = 4) -> set[str]:
-    return {secret[i:i + size] for i in range(len(secret) - size + 1)}
+    return {secret[i : i + size] for i in range(len(secret) - size + 1)}
 
 
 def assert_hidden(out: str, value: str, secret: str) -> None:
@@ -119,8 +139,19 @@ def test_scrub_of_nothing():
     assert redact.scrub(None) == "" and redact.scrub("") == ""
 
 
-@pytest.mark.parametrize("value", ["1234567890", "A1234567", "H123456(7)", "12345", "1234",
-                                   "500103199001011234", "E12345678", "123456789012"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1234567890",
+        "A1234567",
+        "H123456(7)",
+        "12345",
+        "1234",
+        "500103199001011234",
+        "E12345678",
+        "123456789012",
+    ],
+)
 def test_id_number_masks_never_show_a_value_whole(value):
     masked = redact.mask_id_number(value)
     assert masked != value and len(masked) == len(value) and "*" in masked
@@ -133,8 +164,9 @@ def test_id_number_masks_never_show_a_value_whole(value):
         assert not any(w in run for run in re.findall(r"\d+", masked))
 
 
-@pytest.mark.parametrize("value", ["13812341234", "61234567", "12345", "1234", "+8613812341234",
-                                   "010-62345678"])
+@pytest.mark.parametrize(
+    "value", ["13812341234", "61234567", "12345", "1234", "+8613812341234", "010-62345678"]
+)
 def test_phone_masks_never_show_a_value_whole(value):
     masked = redact.mask_phone(value)
     assert masked != value and "*" in masked
@@ -151,8 +183,21 @@ def test_the_usual_masks_are_kept():
     assert crypto.mask_id_number("1234567890") != "1234567890"
 
 
-@pytest.mark.parametrize("value", ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-2+3", "@SUM(A1)",
-                                   "\tx", "\rx", "＝1+1", "＋1", "－1", "＠A"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        '=HYPERLINK("http://x","y")',
+        "+1",
+        "-2+3",
+        "@SUM(A1)",
+        "\tx",
+        "\rx",
+        "＝1+1",
+        "＋1",
+        "－1",
+        "＠A",
+    ],
+)
 def test_neutralise_formula_starts(value):
     assert redact.neutralise(value) == "'" + value
 
@@ -165,16 +210,25 @@ def test_neutralise_strips_control_characters_and_leaves_other_values():
 
 
 def test_scrub_data_keeps_our_codes():
-    data = {"grid": "500103001001001", "note": "电话13912345678", "co_units": ["a"],
-            "source": {"format": "xlsx", "remark": "联系人李四"}}
+    data = {
+        "grid": "500103001001001",
+        "note": "电话13912345678",
+        "co_units": ["a"],
+        "source": {"format": "xlsx", "remark": "联系人李四"},
+    }
     out = redact.scrub_data(data)
     assert out["grid"] == "500103001001001" and "13912345678" not in out["note"]
     assert "李四" not in out["source"]["remark"] and out["source"]["format"] == "xlsx"
 
 
 # -- over HTTP ---------------------------------------------------------------------------------
-TEXT = "；".join(v for _f, v, _s in SENSITIVE) + "；" + "；".join(EMAILS) + "；" + \
-    "；".join(t for t, _h in NAMES)
+TEXT = (
+    "；".join(v for _f, v, _s in SENSITIVE)
+    + "；"
+    + "；".join(EMAILS)
+    + "；"
+    + "；".join(t for t, _h in NAMES)
+)
 
 
 def assert_body_clean(body: str, *fields: str) -> None:
@@ -196,15 +250,23 @@ def assert_body_clean(body: str, *fields: str) -> None:
 @pytest.fixture
 def leaky_case(make_case):
     # Title, text, address and a note: each holds every form.
-    return make_case(title="楼道杂物 13924680975", text=TEXT, address="示例路1号 联系人李四",
-                     case_type="request", category="request-urban-works")
+    return make_case(
+        title="楼道杂物 13924680975",
+        text=TEXT,
+        address="示例路1号 联系人李四",
+        case_type="request",
+        category="request-urban-works",
+    )
 
 
 @pytest.mark.django_db
 def test_open311_publishes_none_of_the_forms(leaky_case):
     client = Client()
-    for url in ("/open311/v2/requests.json", f"/open311/v2/requests/{leaky_case.number}.json",
-                f"/open311/v2/requests/{leaky_case.number}.xml"):
+    for url in (
+        "/open311/v2/requests.json",
+        f"/open311/v2/requests/{leaky_case.number}.json",
+        f"/open311/v2/requests/{leaky_case.number}.xml",
+    ):
         response = client.get(url)
         assert response.status_code == 200
         body = response.content.decode()
@@ -240,8 +302,7 @@ def test_the_api_case_detail_shows_none_of_the_forms(users, leaky_case):
     assert response.status_code == 200
     detail = response.json()
     assert "139****0975" in detail["title"] and "*" in detail["text"]
-    assert_body_clean(response.content.decode(), detail["title"], detail["text"],
-                      detail["address"])
+    assert_body_clean(response.content.decode(), detail["title"], detail["text"], detail["address"])
     events = client.get(f"/api/v1/cases/{leaky_case.number}/events")
     assert events.status_code == 200
     listing = client.get("/api/v1/cases")

@@ -12,8 +12,13 @@ from territory.locator import Locator, get_locator, invalidate_locator
 
 def two_by_two() -> Locator:
     # Four unit squares around (0, 0), and a fifth square far away.
-    boxes = [box(-1, -1, 0, 0), box(0, -1, 1, 0), box(-1, 0, 0, 1), box(0, 0, 1, 1),
-             box(5, 5, 6, 6)]
+    boxes = [
+        box(-1, -1, 0, 0),
+        box(0, -1, 1, 0),
+        box(-1, 0, 0, 1),
+        box(0, 0, 1, 1),
+        box(5, 5, 6, 6),
+    ]
     return Locator(["a", "b", "c", "d", "e"], boxes)
 
 

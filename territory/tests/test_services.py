@@ -17,8 +17,11 @@ D = "500999"  # a division code of our own, apart from the demo district's
 
 
 def feature(code, name, geom, **props):
-    return {"type": "Feature", "properties": {"code": code, "name": name, **props},
-            "geometry": mapping(geom)}
+    return {
+        "type": "Feature",
+        "properties": {"code": code, "name": name, **props},
+        "geometry": mapping(geom),
+    }
 
 
 def small_tree():
@@ -62,16 +65,26 @@ def test_every_problem_is_reported_by_feature_and_field_and_nothing_is_written()
         feature(D + "001003", "重叠", box(106.50, 29.505, 106.51, 29.51)),  # overlaps 001001
         feature("12345", "坏码", box(106.50, 29.50, 106.51, 29.51)),
         feature(D + "002002", "", box(106.511, 29.50, 106.512, 29.501)),  # missing name
-        {"type": "Feature", "properties": {"code": D + "002003", "name": "点"},
-         "geometry": {"type": "Point", "coordinates": [106.5, 29.5]}},
+        {
+            "type": "Feature",
+            "properties": {"code": D + "002003", "name": "点"},
+            "geometry": {"type": "Point", "coordinates": [106.5, 29.5]},
+        },
         feature(D + "002004", "远方", box(200, 29.50, 201, 29.51)),
     ]
     with pytest.raises(AreaImportError) as caught, translation.override("en"):
         import_areas(bad)
     found = {(p.feature, p.field) for p in caught.value.problems}
     assert found >= {
-        (6, "code"), (7, "geometry"), (8, "parent"), (9, "geometry"), (10, "geometry"),
-        (11, "code"), (12, "name"), (13, "geometry"), (14, "geometry"),
+        (6, "code"),
+        (7, "geometry"),
+        (8, "parent"),
+        (9, "geometry"),
+        (10, "geometry"),
+        (11, "code"),
+        (12, "name"),
+        (13, "geometry"),
+        (14, "geometry"),
     }
     with translation.override("en"):
         messages = "\n".join(map(str, caught.value.problems))
@@ -97,8 +110,9 @@ def test_gcj02_input_is_stored_as_wgs84():
     import_areas(tree, crs="GCJ02")
     stored = shapely.geometry.shape(Area.objects.get(code=D).geometry)
     original = shapely.geometry.shape(tree[0]["geometry"])
-    for (x, y), (sx, sy) in zip(shapely.get_coordinates(original),
-                                shapely.get_coordinates(stored), strict=True):
+    for (x, y), (sx, sy) in zip(
+        shapely.get_coordinates(original), shapely.get_coordinates(stored), strict=True
+    ):
         assert (sx, sy) == pytest.approx(gcj02_to_wgs84(x, y), abs=1e-7)
     lon, lat = gcj02_to_wgs84(106.50, 29.50)
     # the GCJ-02 offset in Chongqing is a few hundred metres

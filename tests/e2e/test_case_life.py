@@ -3,7 +3,6 @@ dispatcher accepts and assigns it, the street handler starts and resolves it, th
 verifies it, the resident follows it with number + code and rates it, the dispatcher closes it.
 """
 
-
 import pytest
 from django.utils import translation
 
@@ -27,6 +26,7 @@ def person(browser):
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()
+
     yield new_page
     for context in contexts:
         context.close()
@@ -73,8 +73,7 @@ def click_map_at(page, lon: float, lat: float) -> None:
     page.mouse.click(x, y)
 
 
-def test_a_whole_life_from_a_residents_report_to_a_rated_close(live_server, person,
-                                                                catalogue):
+def test_a_whole_life_from_a_residents_report_to_a_rated_close(live_server, person, catalogue):
     base = live_server.url
     grid = Area.objects.filter(level=Level.GRID).order_by("code").first()
 
@@ -130,7 +129,8 @@ def test_a_whole_life_from_a_residents_report_to_a_rated_close(live_server, pers
     dispatcher.reload()
     act(dispatcher, "close")
     kinds = dispatcher.locator("#timeline [data-kind]").evaluate_all(
-        "nodes => nodes.map(n => n.dataset.kind)")
+        "nodes => nodes.map(n => n.dataset.kind)"
+    )
     assert kinds == ["intake", "accept", "assign", "start", "resolve", "verify", "rate", "close"]
     case.refresh_from_db()
     assert case.status == "closed" and case.rating == "satisfied"

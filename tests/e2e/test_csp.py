@@ -19,8 +19,9 @@ def test_every_page_runs_under_the_policy(live_server, page, demo_org, make_case
     ensure_catalogue()  # a transactional test before this one may have flushed it
     case = make_case()
     refused = []
-    page.on("console", lambda m: refused.append(m.text)
-            if "Content Security Policy" in m.text else None)
+    page.on(
+        "console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None
+    )
     page.add_init_script(RECORD)
 
     page.goto(live_server.url + "/report/")

@@ -23,8 +23,14 @@ def page(chromium_path):
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=chromium_path,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         yield context.new_page()
@@ -43,9 +49,17 @@ def cases(demo_org):
     grid = Area.objects.filter(level=Level.GRID).order_by("code").first()
     made = []
     for day, path in [(3, "ok"), (4, "late"), (5, "open"), (6, "ok")]:
-        made.append(live(admin, grid, received=timezone.make_aware(datetime(2025, 3, day, 9)),
-                         path=path, case_type="hazard", category="hazard-storage",
-                         channel="hotline"))
+        made.append(
+            live(
+                admin,
+                grid,
+                received=timezone.make_aware(datetime(2025, 3, day, 9)),
+                path=path,
+                case_type="hazard",
+                category="hazard-storage",
+                channel="hotline",
+            )
+        )
     return made
 
 

@@ -1,6 +1,5 @@
 """In a real browser: log in, open the map, click into a street and see its communities."""
 
-
 import pytest
 
 from territory.choices import Level

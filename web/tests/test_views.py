@@ -32,8 +32,11 @@ def test_a_community_lists_its_grids_with_community_and_street(client, demo_org)
     assert props["community"] == community.name
     assert props["street"] == community.parent.name
     assert len(props["code"]) == 15 and props["code"].startswith(community.code)
-    assert [a["code"] for a in data["lineage"]] == [community.code[:6], community.code[:9],
-                                                   community.code]
+    assert [a["code"] for a in data["lineage"]] == [
+        community.code[:6],
+        community.code[:9],
+        community.code,
+    ]
 
 
 def test_a_user_of_another_territory_gets_404_for_an_area(client, demo_org):

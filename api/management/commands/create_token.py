@@ -14,8 +14,11 @@ class Command(BaseCommand):
         parser.add_argument("--user", help=_("the login the token acts as (its scope applies)"))
         parser.add_argument("--name", help=_("the integration's name, e.g. hotline-gateway"))
         parser.add_argument("--list", action="store_true", help=_("list tokens"))
-        parser.add_argument("--revoke", metavar="PREFIX",
-                            help=_("revoke the active token with this prefix (pa_xxxxx)"))
+        parser.add_argument(
+            "--revoke",
+            metavar="PREFIX",
+            help=_("revoke the active token with this prefix (pa_xxxxx)"),
+        )
 
     def handle(self, *args, **options):
         if options["list"]:
@@ -31,30 +34,52 @@ class Command(BaseCommand):
         if not name or len(name) > 100:
             raise CommandError(_("--name: 1 to 100 characters"))
         token, raw = ApiToken.issue(name=name, user=user)
-        self.stderr.write(_("Token %(prefix)s… for %(name)s acts as %(user)s. It is shown "
-                            "only now; keep it secret.") % {
-            "prefix": token.prefix, "name": name, "user": user.get_username()})
+        self.stderr.write(
+            _(
+                "Token %(prefix)s… for %(name)s acts as %(user)s. It is shown "
+                "only now; keep it secret."
+            )
+            % {"prefix": token.prefix, "name": name, "user": user.get_username()}
+        )
         self.stdout.write(raw)
 
     def list_tokens(self):
         rows = ApiToken.objects.select_related("user").order_by("created_at")
-        self.stdout.write("\t".join([_("prefix"), _("integration"), _("acts as"), _("active"),
-                                     _("created at"), _("last used")]))
+        self.stdout.write(
+            "\t".join(
+                [
+                    _("prefix"),
+                    _("integration"),
+                    _("acts as"),
+                    _("active"),
+                    _("created at"),
+                    _("last used"),
+                ]
+            )
+        )
         for t in rows:
-            self.stdout.write("\t".join([
-                t.prefix, t.name, t.user.get_username(), _("yes") if t.is_active else _("no"),
-                f"{t.created_at:%Y-%m-%d %H:%M}",
-                f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "—",
-            ]))
+            self.stdout.write(
+                "\t".join(
+                    [
+                        t.prefix,
+                        t.name,
+                        t.user.get_username(),
+                        _("yes") if t.is_active else _("no"),
+                        f"{t.created_at:%Y-%m-%d %H:%M}",
+                        f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "—",
+                    ]
+                )
+            )
 
     def revoke(self, prefix: str):
         found = list(ApiToken.objects.filter(prefix__startswith=prefix, is_active=True))
         if not found:
             raise CommandError(_("--revoke: no active token starts with %s") % prefix)
         if len(found) > 1:
-            raise CommandError(_("--revoke: %(n)d active tokens start with %(prefix)s: %(names)s")
-                               % {"n": len(found), "prefix": prefix,
-                                  "names": ", ".join(str(t) for t in found)})
+            raise CommandError(
+                _("--revoke: %(n)d active tokens start with %(prefix)s: %(names)s")
+                % {"n": len(found), "prefix": prefix, "names": ", ".join(str(t) for t in found)}
+            )
         token = found[0]
         token.revoke()
         self.stdout.write(_("Revoked %s") % token)

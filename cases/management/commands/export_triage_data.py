@@ -37,8 +37,9 @@ class Command(BaseCommand):
             raise CommandError(_("--out: folder %s does not exist") % out.parent)
         names = {c.pk: (c.name, c.parent_id) for c in Category.objects.all()}
         rows: dict[int, tuple[str, str, str]] = {}
-        finished = Case.objects.filter(category__isnull=False,
-                                       status__in=[Status.RESOLVED, Status.CLOSED])
+        finished = Case.objects.filter(
+            category__isnull=False, status__in=[Status.RESOLVED, Status.CLOSED]
+        )
         corrected = TrainingExample.objects.select_related("case", "chosen")
         if options["case_type"]:
             finished = finished.filter(case_type__code=options["case_type"])
@@ -50,7 +51,10 @@ class Command(BaseCommand):
         with out.open("w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
             writer.writerow(["title", "detail", "category"])
-            writer.writerows(neutralise_row([scrub(title), scrub(detail), category])
-                             for title, detail, category in (rows[k] for k in sorted(rows)))
-        self.stdout.write(_("Wrote %(n)d labelled cases to %(path)s") % {"n": len(rows),
-                                                                         "path": out})
+            writer.writerows(
+                neutralise_row([scrub(title), scrub(detail), category])
+                for title, detail, category in (rows[k] for k in sorted(rows))
+            )
+        self.stdout.write(
+            _("Wrote %(n)d labelled cases to %(path)s") % {"n": len(rows), "path": out}
+        )

@@ -18,19 +18,38 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help=_("the file to import"))
-        parser.add_argument("--format", required=True, choices=FORMATS,
-                            help=_("nyc311: NYC 311 CSV export; xlsx: a ledger (台账)"))
-        parser.add_argument("--district", default=settings.PINGAN_DISTRICT_CODE,
-                            help=_("district the cases belong to (points outside every grid "
-                                   "are flagged and go to its center)"))
-        parser.add_argument("--dry-run", action="store_true",
-                            help=_("check the file and report, write nothing"))
-        parser.add_argument("--actor", default="",
-                            help=_("username recorded on the imported history "
-                                   "(default: the system user pingan-import)"))
-        parser.add_argument("--timezone", default=None,
-                            help=_("time zone of the file's times (default: America/New_York "
-                                   "for nyc311, TIME_ZONE for xlsx)"))
+        parser.add_argument(
+            "--format",
+            required=True,
+            choices=FORMATS,
+            help=_("nyc311: NYC 311 CSV export; xlsx: a ledger (台账)"),
+        )
+        parser.add_argument(
+            "--district",
+            default=settings.PINGAN_DISTRICT_CODE,
+            help=_(
+                "district the cases belong to (points outside every grid "
+                "are flagged and go to its center)"
+            ),
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help=_("check the file and report, write nothing")
+        )
+        parser.add_argument(
+            "--actor",
+            default="",
+            help=_(
+                "username recorded on the imported history (default: the system user pingan-import)"
+            ),
+        )
+        parser.add_argument(
+            "--timezone",
+            default=None,
+            help=_(
+                "time zone of the file's times (default: America/New_York "
+                "for nyc311, TIME_ZONE for xlsx)"
+            ),
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -41,22 +60,28 @@ class Command(BaseCommand):
             raise CommandError(_("--district: no district %s is loaded") % district)
         if district != settings.PINGAN_DISTRICT_CODE:
             raise CommandError(
-                _("--district: cases outside every grid go to PINGAN_DISTRICT_CODE (%(now)s); "
-                  "set it to %(wanted)s to import into that district")
-                % {"now": settings.PINGAN_DISTRICT_CODE, "wanted": district})
+                _(
+                    "--district: cases outside every grid go to PINGAN_DISTRICT_CODE (%(now)s); "
+                    "set it to %(wanted)s to import into that district"
+                )
+                % {"now": settings.PINGAN_DISTRICT_CODE, "wanted": district}
+            )
         actor = None
         if options["actor"]:
-            actor = get_user_model().objects.filter(username=options["actor"],
-                                                    is_active=True).first()
+            actor = (
+                get_user_model().objects.filter(username=options["actor"], is_active=True).first()
+            )
             if actor is None:
                 raise CommandError(_("--actor: no active user %s") % options["actor"])
         quiet = options["verbosity"] == 0
         try:
             records = read_file(path, options["format"], time_zone=options["timezone"])
             summary = import_records(
-                records, actor=actor, dry_run=options["dry_run"],
-                progress=lambda it: tqdm(it, desc=_("importing"), unit=_("cases"),
-                                         disable=quiet))
+                records,
+                actor=actor,
+                dry_run=options["dry_run"],
+                progress=lambda it: tqdm(it, desc=_("importing"), unit=_("cases"), disable=quiet),
+            )
         except CaseImportError as exc:
             lines = [_("Nothing was imported; %d problem(s):") % exc.total]
             lines += [f"  {p}" for p in exc.problems]
@@ -65,13 +90,25 @@ class Command(BaseCommand):
             raise CommandError("\n".join(lines)) from exc
         statuses = ", ".join(f"{k}={v}" for k, v in sorted(summary.by_status.items()))
         if summary.dry_run:
-            self.stdout.write(_("Checked %(n)d rows: all can be imported (%(statuses)s). "
-                                "Nothing was written (--dry-run).")
-                              % {"n": summary.rows, "statuses": statuses})
+            self.stdout.write(
+                _(
+                    "Checked %(n)d rows: all can be imported (%(statuses)s). "
+                    "Nothing was written (--dry-run)."
+                )
+                % {"n": summary.rows, "statuses": statuses}
+            )
             return
         places = ", ".join(f"{k}={v}" for k, v in sorted(summary.by_location.items()))
         self.stdout.write(
-            _("Imported %(created)d cases (%(existing)d were already there) from %(n)d rows: "
-              "%(statuses)s; located: %(places)s.")
-            % {"created": summary.created, "existing": summary.existing, "n": summary.rows,
-               "statuses": statuses, "places": places or "-"})
+            _(
+                "Imported %(created)d cases (%(existing)d were already there) from %(n)d rows: "
+                "%(statuses)s; located: %(places)s."
+            )
+            % {
+                "created": summary.created,
+                "existing": summary.existing,
+                "n": summary.rows,
+                "statuses": statuses,
+                "places": places or "-",
+            }
+        )

@@ -16,8 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help=_("run one round and exit"))
-        parser.add_argument("--interval", type=float, default=30.0,
-                            help=_("seconds between rounds"))
+        parser.add_argument(
+            "--interval", type=float, default=30.0, help=_("seconds between rounds")
+        )
 
     def handle(self, *args, **options):
         stop = {"now": False}
@@ -35,9 +36,14 @@ class Command(BaseCommand):
             delivered = deliver_outbox()
             if options["verbosity"] or options["once"]:
                 self.stdout.write(
-                    _("deadlines: %(w)d due soon, %(o)d overdue; outbox: %(s)d sent, "
-                      "%(f)d failed") % {"w": swept["warning"], "o": swept["overdue"],
-                                         "s": delivered["sent"], "f": delivered["failed"]})
+                    _("deadlines: %(w)d due soon, %(o)d overdue; outbox: %(s)d sent, %(f)d failed")
+                    % {
+                        "w": swept["warning"],
+                        "o": swept["overdue"],
+                        "s": delivered["sent"],
+                        "f": delivered["failed"],
+                    }
+                )
             if options["once"] or stop["now"]:
                 return
             slept = 0.0

@@ -15,6 +15,11 @@ class Command(BaseCommand):
         from measures.rollups import rebuild
 
         figures = rebuild(using=options["database"], say=self.stderr.write)
-        self.stdout.write(_("%(cases)d cases folded, %(rows)d rollup rows in %(s).1f s") % {
-            "cases": figures["cases"], "rows": figures["rollup_rows"],
-            "s": figures["facts_s"] + figures["rollups_s"]})
+        self.stdout.write(
+            _("%(cases)d cases folded, %(rows)d rollup rows in %(s).1f s")
+            % {
+                "cases": figures["cases"],
+                "rows": figures["rollup_rows"],
+                "s": figures["facts_s"] + figures["rollups_s"],
+            }
+        )

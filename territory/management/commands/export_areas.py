@@ -32,6 +32,8 @@ class Command(BaseCommand):
         text = json.dumps(data, ensure_ascii=False)
         if options["output"]:
             Path(options["output"]).write_text(text, encoding="utf-8")
-            self.stderr.write(_("Wrote %d areas to %s") % (len(data["features"]), options["output"]))
+            self.stderr.write(
+                _("Wrote %d areas to %s") % (len(data["features"]), options["output"])
+            )
         else:
             sys.stdout.write(text + "\n")

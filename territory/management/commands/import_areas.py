@@ -36,8 +36,9 @@ class Command(BaseCommand):
                 features,
                 crs=options["crs"],
                 tolerance=options["tolerance"],
-                progress=lambda it: tqdm(it, desc=_("validating"), unit=_("areas"),
-                                         disable=options["verbosity"] == 0),
+                progress=lambda it: tqdm(
+                    it, desc=_("validating"), unit=_("areas"), disable=options["verbosity"] == 0
+                ),
             )
         except AreaImportError as exc:
             lines = [_("Nothing was imported; %d problem(s):") % len(exc.problems)]
@@ -46,6 +47,10 @@ class Command(BaseCommand):
         levels = ", ".join(f"{k}={v}" for k, v in sorted(result.by_level.items()))
         self.stdout.write(
             _("Imported %(n)d areas (%(created)d new, %(updated)d updated): %(levels)s")
-            % {"n": result.created + result.updated, "created": result.created,
-               "updated": result.updated, "levels": levels}
+            % {
+                "n": result.created + result.updated,
+                "created": result.created,
+                "updated": result.updated,
+                "levels": levels,
+            }
         )

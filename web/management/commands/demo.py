@@ -18,18 +18,26 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help=_("set up, do not serve"))
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--no-cases", action="store_true",
-                            help=_("do not generate the demo year of cases"))
-        parser.add_argument("--cases-scale", type=float, default=None,
-                            help=_("share of a real district's yearly cases to generate "
-                                   "(default 1/100, about 1,250 cases)"))
+        parser.add_argument(
+            "--no-cases", action="store_true", help=_("do not generate the demo year of cases")
+        )
+        parser.add_argument(
+            "--cases-scale",
+            type=float,
+            default=None,
+            help=_(
+                "share of a real district's yearly cases to generate "
+                "(default 1/100, about 1,250 cases)"
+            ),
+        )
 
     def handle(self, *args, **options):
         verbosity = options["verbosity"]
         call_command("migrate", interactive=False, verbosity=0)
         result = ensure_demo_district(
-            progress=lambda it: tqdm(it, desc=_("demo district"), unit=_("areas"),
-                                     disable=verbosity == 0)
+            progress=lambda it: tqdm(
+                it, desc=_("demo district"), unit=_("areas"), disable=verbosity == 0
+            )
         )
         district = Area.objects.get(code=DEMO_DIVISION)
         counts = {
@@ -38,10 +46,18 @@ class Command(BaseCommand):
         }
         state = _("loaded") if result else _("already present")
         self.stdout.write(
-            _("Demo district %(name)s (%(code)s) %(state)s: %(s)d streets, %(c)d communities, "
-              "%(g)d grids.")
-            % {"name": district.name, "code": district.code, "state": state,
-               "s": counts[Level.STREET], "c": counts[Level.COMMUNITY], "g": counts[Level.GRID]}
+            _(
+                "Demo district %(name)s (%(code)s) %(state)s: %(s)d streets, %(c)d communities, "
+                "%(g)d grids."
+            )
+            % {
+                "name": district.name,
+                "code": district.code,
+                "state": state,
+                "s": counts[Level.STREET],
+                "c": counts[Level.COMMUNITY],
+                "g": counts[Level.GRID],
+            }
         )
         logins = ensure_demo_org(district)
         self.stdout.write(_("Demo logins (password for all: %s):") % DEMO_PASSWORD)
@@ -60,18 +76,29 @@ class Command(BaseCommand):
             raise CommandError(_("--cases-scale must lie in (0, 1]"))
         summary = generate_demo_cases(
             scale=scale,
-            progress=lambda it, n: tqdm(it, total=n, desc=_("demo cases"), unit=_("events"),
-                                        disable=verbosity == 0),
+            progress=lambda it, n: tqdm(
+                it, total=n, desc=_("demo cases"), unit=_("events"), disable=verbosity == 0
+            ),
         )
         if summary.skipped:
             self.stdout.write(_("Demo cases already present: %d cases.") % summary.cases)
             return
         statuses = ", ".join(f"{k}={v}" for k, v in sorted(summary.by_status.items()))
         self.stdout.write(
-            _("Demo cases: %(n)d cases and %(events)d events in %(s).0f s — a year of a "
-              "district like Yuzhong at 1/%(inv).0f (%(statuses)s; %(overdue)d overdue, "
-              "%(reopened)d reopened, %(escalated)d escalated, %(supervised)d supervised).")
-            % {"n": summary.cases, "events": summary.events, "s": summary.seconds,
-               "inv": 1 / scale, "statuses": statuses, "overdue": summary.overdue,
-               "reopened": summary.reopened, "escalated": summary.escalated,
-               "supervised": summary.supervised})
+            _(
+                "Demo cases: %(n)d cases and %(events)d events in %(s).0f s — a year of a "
+                "district like Yuzhong at 1/%(inv).0f (%(statuses)s; %(overdue)d overdue, "
+                "%(reopened)d reopened, %(escalated)d escalated, %(supervised)d supervised)."
+            )
+            % {
+                "n": summary.cases,
+                "events": summary.events,
+                "s": summary.seconds,
+                "inv": 1 / scale,
+                "statuses": statuses,
+                "overdue": summary.overdue,
+                "reopened": summary.reopened,
+                "escalated": summary.escalated,
+                "supervised": summary.supervised,
+            }
+        )

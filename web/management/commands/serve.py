@@ -20,12 +20,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=0,
-                            help=_("processes (default: one per CPU core)"))
-        parser.add_argument("--threads", type=int, default=8,
-                            help=_("threads per process (WSGI)"))
-        parser.add_argument("--asgi", action="store_true",
-                            help=_("serve the ASGI app with uvicorn instead"))
+        parser.add_argument(
+            "--workers", type=int, default=0, help=_("processes (default: one per CPU core)")
+        )
+        parser.add_argument("--threads", type=int, default=8, help=_("threads per process (WSGI)"))
+        parser.add_argument(
+            "--asgi", action="store_true", help=_("serve the ASGI app with uvicorn instead")
+        )
 
     def handle(self, *args, **options):
         workers = options["workers"] or os.cpu_count() or 1
@@ -37,20 +38,27 @@ class Command(BaseCommand):
         if options["asgi"]:
             import uvicorn
 
-            uvicorn.run("pingan.asgi:application", host=options["host"],
-                        port=options["port"], workers=workers, log_level="warning")
+            uvicorn.run(
+                "pingan.asgi:application",
+                host=options["host"],
+                port=options["port"],
+                workers=workers,
+                log_level="warning",
+            )
             return
-        _Gunicorn({
-            "bind": f"{options['host']}:{options['port']}",
-            "workers": workers,
-            "worker_class": "gthread",
-            "threads": options["threads"],
-            "keepalive": 5,
-            # A worker loads intake's data before it reports alive (`_warm_up`): seconds on
-            # a slow disk, more than gunicorn's default 30 s with many workers starting.
-            "timeout": 120,
-            "loglevel": "warning",
-        }).run()
+        _Gunicorn(
+            {
+                "bind": f"{options['host']}:{options['port']}",
+                "workers": workers,
+                "worker_class": "gthread",
+                "threads": options["threads"],
+                "keepalive": 5,
+                # A worker loads intake's data before it reports alive (`_warm_up`): seconds on
+                # a slow disk, more than gunicorn's default 30 s with many workers starting.
+                "timeout": 120,
+                "loglevel": "warning",
+            }
+        ).run()
 
 
 def _pool_for(threads: int) -> None:
@@ -99,7 +107,6 @@ def _warm_up() -> None:
     try:
         warm_up()
     except Exception:  # noqa: BLE001 — the server must start regardless
-        logging.getLogger(__name__).warning("warm-up failed; loading on first use",
-                                            exc_info=True)
+        logging.getLogger(__name__).warning("warm-up failed; loading on first use", exc_info=True)
     finally:
         connections.close_all()  # the worker's threads take their own
