@@ -29,10 +29,12 @@ bench: install
 	fi
 
 lint: install
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/pingan makemigrations --check --dry-run
 
 fmt: install
+	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 migrate: install
