@@ -123,6 +123,7 @@ def intake_case(
     (created=False): the unique key refuses the second insert, so a first intake pays no
     look-up for it. The same key with a different request raises IdempotencyConflict (422).
     Keys are global here: callers scope them to who is calling first (`scoped_key`)."""
+    ready = None
     try:
         with _group_commit.preparing() if _grouped() else _alone() as submit:
             ready, result = _make_ready(
@@ -147,23 +148,11 @@ def intake_case(
             submit(ready)
     except IntegrityError:
         # A retry (or a race) with the same client key: the first one won; return it, when
-        # it was the same request.
-        if client_key:
+        # it was the same request (the fingerprint made ready with this one's case).
+        if client_key and ready is not None:
             existing = Case.objects.filter(client_key=client_key).first()
             if existing is not None:
-                if existing.request_hash and existing.request_hash != _request_hash(
-                    title=title,
-                    channel=channel,
-                    case_type=case_type,
-                    category=category,
-                    text=text,
-                    lon=lon,
-                    lat=lat,
-                    address=address,
-                    priority=priority,
-                    parties=parties,
-                    reporter_grid=reporter_grid,
-                ):
+                if existing.request_hash and existing.request_hash != ready.case.request_hash:
                     raise IdempotencyConflict(
                         _("this idempotency key was already used with a different request"),
                         field="client_key",
