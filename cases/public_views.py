@@ -45,7 +45,6 @@ def street_outlines() -> list[dict]:
 @throttled("report", setting="PINGAN_PUBLIC_REPORT_THROTTLE")
 def report(request):
     form = PublicReportForm(request.POST or None)
-    status = 200
     # The form's key lives in this browser's own scope, a random value in a signed cookie
     # set with the form page (so a double click's second post carries it too): nobody
     # else's key reaches its case. A cookie, not a session: a visitor who only looks at
@@ -54,7 +53,7 @@ def report(request):
         SCOPE_COOKIE, default=None, salt=SCOPE_SALT
     ) or secrets.token_urlsafe(18)
     scope = services.session_scope(scope_id)
-    response = _report_response(request, form, scope, status)
+    response = _report_response(request, form, scope)
     response.set_signed_cookie(
         SCOPE_COOKIE,
         scope_id,
@@ -67,7 +66,8 @@ def report(request):
     return response
 
 
-def _report_response(request, form, scope: str, status: int):
+def _report_response(request, form, scope: str):
+    status = 200
     if form.is_bound:
         if form.is_valid():
             try:

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -262,17 +263,15 @@ PINGAN_TILE_ATTRIBUTION = os.environ.get("PINGAN_TILE_ATTRIBUTION", "")
 
 
 def tile_origin(template: str) -> str:
-    """The CSP source of a tile URL template: its scheme and host, a `{s}`-style label as `*`
-    ("https://{s}.tile.example.org/{z}/{x}/{y}.png" -> "https://*.tile.example.org")."""
-    if "://" not in template:
+    """The CSP source of a tile URL template: its scheme and host, a `{s}`-style first label
+    as `*` ("https://{s}.tile.example.org/{z}/{x}/{y}.png" -> "https://*.tile.example.org");
+    "" when there is none (a relative URL, or a placeholder no CSP source can say)."""
+    scheme, sep, rest = template.partition("://")
+    labels = rest.split("/", 1)[0].split(".")
+    if "{" in labels[0]:
+        labels[0] = "*"
+    if not sep or any("{" in label for label in labels):
         return ""
-    scheme, rest = template.split("://", 1)
-    host = rest.split("/", 1)[0]
-    labels = host.split(".")
-    if any("{" in label for label in labels):
-        labels = ["*"] + labels[1:] if "{" in labels[0] else labels
-        if any("{" in label for label in labels):
-            return ""  # a placeholder deeper than the first label: no CSP source can say it
     return f"{scheme}://{'.'.join(labels)}"
 
 
@@ -280,8 +279,6 @@ def tile_origin(template: str) -> str:
 # script or event handler, no framing, forms post only here. Inline style *attributes* stay
 # allowed (chart tooltips and Django's admin write them); style elements do not.
 # Images: this site, data: URIs (Leaflet, the admin) and the tile server, if one is set.
-from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
-
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
